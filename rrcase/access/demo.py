@@ -1,0 +1,90 @@
+"""The demo borough's agencies and one user per persona in DESIGN.md.
+
+Synthetic throughout: the borough, agencies and people are invented. The demo
+password is printed by `make run` and is never accepted in production (seed_demo
+refuses to run there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from . import services
+from .models import Agency, AgencyKind, Role
+
+BOROUGH = "Northbridge"
+DEMO_PASSWORD = "northbridge-demo-2026"
+
+AGENCIES: list[tuple[str, str, AgencyKind]] = [
+    ("police", "Northbridge Police", AgencyKind.POLICE),
+    ("probation", "Probation Service Northbridge", AgencyKind.PROBATION),
+    ("council", "Northbridge Council Community Safety", AgencyKind.COUNCIL),
+    ("housing", "Northbridge Homes", AgencyKind.HOUSING),
+    ("dwp", "Northbridge Jobcentre (DWP)", AgencyKind.DWP),
+    ("drugs", "Northbridge Drug and Alcohol Service", AgencyKind.DRUG_ALCOHOL),
+    ("health", "Northbridge Health Trust", AgencyKind.HEALTH),
+    ("yos", "Northbridge Youth Justice Service", AgencyKind.YOS),
+    ("prison", "HMP Northbridge", AgencyKind.PRISON),
+    ("vcs", "Northbridge Resettlement Trust", AgencyKind.VCS),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    agency: str
+    role: Role
+    persona: str
+
+
+USERS: list[DemoUser] = [
+    DemoUser("probation", "Rowan", "Ashdown", "probation", Role.PRACTITIONER, "Probation officer"),
+    DemoUser(
+        "probation2", "Morgan", "Ellery", "probation", Role.PRACTITIONER, "Probation colleague"
+    ),
+    DemoUser("police", "Jesse", "Tarrant", "police", Role.PRACTITIONER, "Police IOM officer"),
+    DemoUser(
+        "housing", "Casey", "Holbrook", "housing", Role.PRACTITIONER, "Partner worker (housing)"
+    ),
+    DemoUser("chair", "Avery", "Linfield", "council", Role.PANEL_CHAIR, "Panel chair"),
+    DemoUser("analyst", "Quinn", "Marlow", "council", Role.ANALYST, "Analyst"),
+    DemoUser(
+        "probation-admin", "Harper", "Stanwell", "probation", Role.AGENCY_ADMIN, "Agency admin"
+    ),
+    DemoUser(
+        "dpo", "Reese", "Caldwell", "council", Role.INFORMATION_GOVERNANCE, "Information governance"
+    ),
+    DemoUser("sysadmin", "Drew", "Penhallow", "council", Role.SYSTEM_ADMIN, "System admin"),
+]
+
+
+def seed() -> None:
+    services.roles_sync()
+    for code, name, kind in AGENCIES:
+        if not Agency.objects.filter(code=code).exists():
+            services.agency_create(code=code, name=name, kind=kind, by=None)
+    user_model = get_user_model()
+    for demo in USERS:
+        if user_model.objects.filter(username=demo.username).exists():
+            continue
+        services.user_create(
+            username=demo.username,
+            first_name=demo.first_name,
+            last_name=demo.last_name,
+            email=f"{demo.username}@{BOROUGH.lower()}.example",
+            agency=Agency.objects.get(code=demo.agency),
+            role=demo.role,
+            password=DEMO_PASSWORD,
+            by=None,
+            job_title=demo.persona,
+        )
+
+
+def logins() -> list[tuple[str, str, str]]:
+    """(username, persona, agency name) for the terminal banner."""
+    names = {code: name for code, name, _ in AGENCIES}
+    return [(u.username, u.persona, names[u.agency]) for u in USERS]

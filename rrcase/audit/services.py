@@ -1,0 +1,44 @@
+"""The one way to write the audit trail. Every app calls `audit_record` inside
+the same transaction as the change it describes, so a change and its audit row
+commit or roll back together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import models
+
+from rrcase.core import request_context
+
+from .models import Action, AuditEvent
+
+
+def audit_record(
+    *,
+    action: Action | str,
+    actor: User | AnonymousUser | None = None,
+    obj: models.Model | None = None,
+    person_id: int | None = None,
+    recipient: str = "",
+    justification: str = "",
+    details: dict[str, Any] | None = None,
+    actor_username: str = "",
+) -> AuditEvent:
+    user = actor if actor is not None and actor.is_authenticated else None
+    membership = getattr(user, "membership", None) if user is not None else None
+    context = request_context.current()
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_username=user.get_username() if user is not None else actor_username,
+        agency_id=membership.agency_id if membership is not None else None,
+        action=str(action),
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        person_id=person_id,
+        recipient=recipient,
+        justification=justification,
+        ip_address=context.ip_address if context else None,
+        request_id=context.request_id if context else "",
+        details=details or {},
+    )

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
+
+from . import selectors
+from .forms import SignInForm
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    membership = getattr(request.user, "membership", None)
+    return render(request, "core/home.html", {"membership": membership})
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/sign_in.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+sign_in = login_not_required(SignInView.as_view())
+sign_out = auth_views.LogoutView.as_view()
+
+
+@login_not_required
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html")
+
+
+@login_not_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.html")
+
+
+@login_not_required
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    health = selectors.health_check()
+    body = {
+        "status": "ok" if health.ok else "unavailable",
+        "database": "ok" if health.database else "unreachable",
+        "broker": {None: "not configured", True: "ok", False: "unreachable"}[health.broker],
+        "last_worker_heartbeat": (
+            health.last_worker_heartbeat.isoformat() if health.last_worker_heartbeat else None
+        ),
+    }
+    return JsonResponse(body, status=200 if health.ok else 503)
+
+
+# Error pages. They show the request id as a reference the user can quote to
+# support, and nothing of the underlying error.
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/403.html", status=403)
+
+
+@requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Rendered without context processors' database work: the database may be
+    # what failed.
+    reference = getattr(request, "request_id", "")
+    return render(request, "errors/500.html", {"reference": reference}, status=500)

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+urlpatterns = [
+    path("", include("rrcase.core.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]
+
+handler403 = "rrcase.core.views.permission_denied"
+handler404 = "rrcase.core.views.page_not_found"
+handler500 = "rrcase.core.views.server_error"
