@@ -66,3 +66,22 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.agency})"
+
+
+class SharingRule(models.Model):
+    """The information sharing agreement as data: agencies of `agency_kind` may
+    see information of class `sensitivity` (offenders.Sensitivity). Standard
+    information is visible to every involved agency and needs no rule."""
+
+    agency_kind = models.CharField(max_length=20, choices=AgencyKind.choices)
+    sensitivity = models.CharField(max_length=20)
+    note = models.CharField(max_length=200, blank=True, help_text="Clause of the agreement")
+
+    class Meta:
+        ordering = ["sensitivity", "agency_kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency_kind", "sensitivity"], name="sharing_rule_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_agency_kind_display()} may see {self.sensitivity}"

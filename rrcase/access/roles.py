@@ -24,3 +24,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 def role_group_name(role: str) -> str:
     return f"{ROLE_GROUP_PREFIX}{role}"
+
+
+# Roles that may open people's records at all. Analysts see aggregates and
+# pseudonymised rows only (DESIGN.md); system admins manage reference data.
+PERSON_READ_ROLES = frozenset(
+    {Role.PRACTITIONER, Role.PANEL_CHAIR, Role.AGENCY_ADMIN, Role.INFORMATION_GOVERNANCE}
+)
+# Roles that may record things about a person (also needs the agency's change grant).
+PERSON_WRITE_ROLES = frozenset({Role.PRACTITIONER, Role.PANEL_CHAIR})

@@ -1,6 +1,6 @@
-"""The one way to write the audit trail. Every app calls `audit_record` inside
-the same transaction as the change it describes, so a change and its audit row
-commit or roll back together."""
+"""The one way to write the audit trail. Every app calls `audit_record` (or
+`audit_record_many` for bulk work) inside the same transaction as the change it
+describes, so a change and its audit row commit or roll back together."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rrcase.core import request_context
 from .models import Action, AuditEvent
 
 
-def audit_record(
+def audit_event(
     *,
     action: Action | str,
     actor: User | AnonymousUser | None = None,
@@ -25,10 +25,11 @@ def audit_record(
     details: dict[str, Any] | None = None,
     actor_username: str = "",
 ) -> AuditEvent:
+    """An unsaved event filled in from the acting user and the current request."""
     user = actor if actor is not None and actor.is_authenticated else None
     membership = getattr(user, "membership", None) if user is not None else None
     context = request_context.current()
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user,
         actor_username=user.get_username() if user is not None else actor_username,
         agency_id=membership.agency_id if membership is not None else None,
@@ -42,3 +43,15 @@ def audit_record(
         request_id=context.request_id if context else "",
         details=details or {},
     )
+
+
+def audit_record(**kwargs: Any) -> AuditEvent:
+    """Write one audit event. Takes the keyword arguments of `audit_event`."""
+    event = audit_event(**kwargs)
+    event.save()
+    return event
+
+
+def audit_record_many(events: list[AuditEvent]) -> None:
+    """Write events built with `audit_event` in one statement (imports, bulk grants)."""
+    AuditEvent.objects.bulk_create(events, batch_size=2000)

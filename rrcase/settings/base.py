@@ -220,6 +220,7 @@ SERVICE_PHASE = "beta"
 # Demo data: each app adds its own seeder; `seed_demo` runs them in this order.
 DEMO_SEEDERS = [
     "rrcase.access.demo.seed",
+    "offenders.demo.seed",
 ]
 
 LOGGING = {

@@ -1,0 +1,589 @@
+"""People ("nominals") managed by the partnership and the facts recorded about
+them: cohorts, BRAG, risk, sentences, offending, contacts and enforcement.
+
+Terms and rules: ../shared/DOMAIN.md. Every write goes through
+offenders/services.py; every read through offenders/selectors.py, which scopes
+to the acting user's agency grants.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
+from django.db import models
+from django.db.models import F, Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class Gender(models.TextChoices):
+    MALE = "male", "Male"
+    FEMALE = "female", "Female"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class CustodyStatus(models.TextChoices):
+    COMMUNITY = "community", "In the community"
+    IN_CUSTODY = "in_custody", "In custody"
+    UNLAWFULLY_AT_LARGE = "ual", "Unlawfully at large"
+    DECEASED = "deceased", "Deceased"
+
+
+class Brag(models.TextChoices):
+    BLUE = "blue", "Blue"
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+
+
+class Rosh(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    VERY_HIGH = "very_high", "Very high"
+
+
+class Person(models.Model):
+    reference = models.CharField(
+        "case reference (CRN)",
+        max_length=32,
+        unique=True,
+        help_text="nDelius CRN or local reference",
+    )
+    pnc_id = models.CharField("PNC ID", max_length=32, blank=True)
+    nomis_number = models.CharField("NOMIS number", max_length=16, blank=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    gender = models.CharField(max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
+    ethnicity = models.CharField(max_length=100, blank=True)
+    lead_agency = models.ForeignKey(
+        "access.Agency", on_delete=models.PROTECT, related_name="led_people"
+    )
+    offender_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_people",
+    )
+    police_spoc = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="police single point of contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="spoc_people",
+    )
+    # Limited access (like nDelius LAO): only users named in PersonUserObjectPermission see it.
+    restricted = models.BooleanField(default=False)
+    custody_status = models.CharField(
+        max_length=12, choices=CustodyStatus.choices, default=CustodyStatus.COMMUNITY
+    )
+    prison = models.CharField(max_length=100, blank=True)
+    expected_release_date = models.DateField(null=True, blank=True)
+
+    # Current values kept on the row by the services that change them, so the
+    # case list filters and sorts on indexed columns instead of joining history.
+    brag = models.CharField(max_length=5, choices=Brag.choices, blank=True)
+    rosh = models.CharField(max_length=10, choices=Rosh.choices, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: every edit states the version it read (SECURITY.md).
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        verbose_name_plural = "people"
+        indexes = [
+            models.Index(fields=["family_name", "given_name"], name="person_name"),
+            models.Index(fields=["pnc_id"], name="person_pnc"),
+            models.Index(fields=["date_of_birth"], name="person_dob"),
+            models.Index(fields=["lead_agency", "family_name"], name="person_lead_name"),
+            models.Index(fields=["offender_manager"], name="person_om"),
+            models.Index(fields=["brag"], name="person_brag"),
+            # Partial-input search over names and identifiers (pg_trgm is not in
+            # the embedded PostgreSQL build, so full-text with prefix queries).
+            GinIndex(
+                SearchVector("given_name", "family_name", "reference", "pnc_id", config="simple"),
+                name="person_search",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name} ({self.reference})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.date_of_birth.year
+        if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
+            years -= 1
+        return years
+
+
+class PersonGroupObjectPermission(GroupObjectPermissionBase):
+    """An agency's grant on a person: guardian's direct foreign-key table, so
+    "which people may this agency see" is a join, not a generic lookup."""
+
+    content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["group", "permission"], name="person_grant_group")]
+
+
+class PersonUserObjectPermission(UserObjectPermissionBase):
+    """A named user's access to a restricted person."""
+
+    content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
+
+
+class InvolvementReason(models.TextChoices):
+    LEAD_AGENCY = "lead", "Lead agency"
+    COHORT = "cohort", "Cohort involvement"
+    PANEL = "panel", "Panel involvement"
+    REFERRAL = "referral", "Referral received"
+    SHARE = "share", "Explicit share"
+
+
+class Involvement(models.Model):
+    """Why an agency may see a person. An agency's grant exists while it has at
+    least one active involvement, so closing a referral does not remove access
+    the agency also has as, say, a cohort partner."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="involvements")
+    agency = models.ForeignKey("access.Agency", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=10, choices=InvolvementReason.choices)
+    # What the involvement comes from (a referral id, a panel id…), so the same
+    # source ends exactly its own involvement.
+    source = models.CharField(max_length=64, blank=True)
+    can_change = models.BooleanField(default=False)
+    justification = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "agency", "reason", "source"],
+                condition=Q(ended_at__isnull=True),
+                name="one_active_involvement_per_source",
+            )
+        ]
+        indexes = [models.Index(fields=["person", "agency"], name="involvement_person_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} on {self.person_id}: {self.get_reason_display()}"
+
+
+class Alias(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name_plural = "aliases"
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class Address(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
+    line_1 = models.CharField(max_length=200)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    borough = models.CharField(max_length=100, blank=True)
+    from_date = models.DateField()
+    to_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-from_date"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return f"{self.line_1}, {self.postcode}"
+
+
+class Cohort(models.TextChoices):
+    IOM = "iom", "IOM"
+    PPO = "ppo", "PPO"
+    DIP = "dip", "DIP"
+    MAPPA = "mappa", "MAPPA"
+    SGV = "sgv", "SGV"
+    ASB = "asb", "ASB"
+
+
+class IomStrand(models.TextChoices):
+    FIXED = "fixed", "Fixed"
+    FLEX = "flex", "Flex"
+    FREE = "free", "Free"
+
+
+class CohortMembership(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="cohort_memberships")
+    cohort = models.CharField(max_length=5, choices=Cohort.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    strand = models.CharField(max_length=5, choices=IomStrand.choices, blank=True)
+    mappa_category = models.PositiveSmallIntegerField(null=True, blank=True)
+    mappa_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    selection_reason = models.TextField(blank=True)
+    deselection_reason = models.TextField(blank=True)
+    selection_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "cohort", "start_date"], name="cohort_membership_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="cohort_membership_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(mappa_category__isnull=True)
+                | Q(mappa_category__gte=1, mappa_category__lte=4),
+                name="mappa_category_1_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(mappa_level__isnull=True) | Q(mappa_level__gte=1, mappa_level__lte=3),
+                name="mappa_level_1_to_3",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cohort", "start_date", "end_date"], name="cohort_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_cohort_display()} from {self.start_date}"
+
+    def is_active_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+class BragChange(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="brag_changes")
+    status = models.CharField(max_length=5, choices=Brag.choices)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["person", "-changed_at"], name="brag_person_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} on {self.changed_at:%Y-%m-%d}"
+
+
+class DisposalType(models.TextChoices):
+    CUSTODY = "custody", "Custody"
+    LICENCE = "licence", "Licence"
+    PSS = "pss", "Post-sentence supervision"
+    COMMUNITY_ORDER = "community_order", "Community order"
+    SUSPENDED_SENTENCE_ORDER = "suspended_sentence_order", "Suspended sentence order"
+    FINE = "fine", "Fine"
+    DISCHARGE = "discharge", "Discharge"
+    CAUTION = "caution", "Caution"
+
+
+SUPERVISED_TYPES = (
+    DisposalType.LICENCE,
+    DisposalType.PSS,
+    DisposalType.COMMUNITY_ORDER,
+    DisposalType.SUSPENDED_SENTENCE_ORDER,
+)
+
+
+class AccommodationStatus(models.TextChoices):
+    SETTLED = "settled", "Settled"
+    UNSETTLED = "unsettled", "Unsettled"
+    NFA = "nfa", "No fixed abode"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class EmploymentStatus(models.TextChoices):
+    EMPLOYED = "employed", "Employed"
+    UNEMPLOYED = "unemployed", "Unemployed"
+    UNAVAILABLE = "unavailable", "Unavailable for work"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Disposal(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="disposals")
+    reference = models.CharField(max_length=32, unique=True)
+    type = models.CharField(max_length=30, choices=DisposalType.choices)
+    start_date = models.DateField()
+    release_date = models.DateField(null=True, blank=True, help_text="Custody only")
+    end_date = models.DateField(
+        null=True, blank=True, help_text="Sentence, order or licence expiry"
+    )
+    terminated_date = models.DateField(null=True, blank=True)
+    supervised_by_probation = models.BooleanField(default=False)
+    # Whether a community order / SSO has a rehabilitation activity requirement
+    # (Probation Reset applies to those).
+    has_rar = models.BooleanField("rehabilitation activity requirement", default=False)
+    accommodation_at_end = models.CharField(
+        max_length=10, choices=AccommodationStatus.choices, default=AccommodationStatus.UNKNOWN
+    )
+    employment_at_end = models.CharField(
+        max_length=12, choices=EmploymentStatus.choices, default=EmploymentStatus.UNKNOWN
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="disposal_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person", "start_date"], name="disposal_person_start"),
+            models.Index(fields=["type", "start_date"], name="disposal_type_start"),
+            models.Index(fields=["type", "release_date"], name="disposal_type_release"),
+            models.Index(fields=["terminated_date"], name="disposal_terminated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} from {self.start_date}"
+
+    @property
+    def two_thirds_date(self) -> date | None:
+        """Probation Reset (2024): active supervision stops at the two-thirds point
+        of a licence, or of a community order / SSO with a RAR (DOMAIN.md)."""
+        if self.end_date is None:
+            return None
+        if self.type == DisposalType.LICENCE:
+            begins = self.start_date
+        elif self.type in (DisposalType.COMMUNITY_ORDER, DisposalType.SUSPENDED_SENTENCE_ORDER):
+            if not self.has_rar:
+                return None
+            begins = self.start_date
+        else:
+            return None
+        span = (self.end_date - begins).days
+        return date.fromordinal(begins.toordinal() + (2 * span) // 3)
+
+
+class RiskAssessment(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assessments")
+    assessed_on = models.DateField()
+    rosh = models.CharField(max_length=10, choices=Rosh.choices, blank=True)
+    ogrs3_1y = models.PositiveSmallIntegerField("OGRS3 1-year %", null=True, blank=True)
+    ogrs3_2y = models.PositiveSmallIntegerField("OGRS3 2-year %", null=True, blank=True)
+    ovp_2y = models.PositiveSmallIntegerField("OVP 2-year %", null=True, blank=True)
+    predicted_3m = models.DecimalField(
+        "predicted 3-month reoffending probability",
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["-assessed_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "assessed_on"], name="assessment_key"),
+            models.CheckConstraint(
+                condition=Q(ogrs3_1y__isnull=True) | Q(ogrs3_1y__lte=99), name="ogrs3_1y_0_99"
+            ),
+            models.CheckConstraint(
+                condition=Q(ogrs3_2y__isnull=True) | Q(ogrs3_2y__lte=99), name="ogrs3_2y_0_99"
+            ),
+            models.CheckConstraint(
+                condition=Q(ovp_2y__isnull=True) | Q(ovp_2y__lte=99), name="ovp_2y_0_99"
+            ),
+            models.CheckConstraint(
+                condition=Q(predicted_3m__isnull=True)
+                | Q(predicted_3m__gte=0, predicted_3m__lte=1),
+                name="predicted_3m_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment on {self.assessed_on}"
+
+
+class OffenceCategory(models.TextChoices):
+    VIOLENCE_WITH_INJURY = "violence_with_injury", "Violence with injury"
+    VIOLENCE_WITHOUT_INJURY = "violence_without_injury", "Violence without injury"
+    HOMICIDE = "homicide", "Homicide"
+    SEXUAL_OFFENCE = "sexual_offence", "Sexual offence"
+    ROBBERY = "robbery", "Robbery"
+    DOMESTIC_BURGLARY = "domestic_burglary", "Domestic burglary"
+    NON_DOMESTIC_BURGLARY = "non_domestic_burglary", "Non-domestic burglary"
+    VEHICLE_THEFT = "vehicle_theft", "Vehicle theft"
+    THEFT_FROM_VEHICLE = "theft_from_vehicle", "Theft from vehicle"
+    THEFT_FROM_PERSON = "theft_from_person", "Theft from the person"
+    SHOPLIFTING = "shoplifting", "Shoplifting"
+    OTHER_THEFT = "other_theft", "Other theft"
+    CRIMINAL_DAMAGE = "criminal_damage", "Criminal damage"
+    ARSON = "arson", "Arson"
+    DRUG_POSSESSION = "drug_possession", "Drug possession"
+    DRUG_SUPPLY = "drug_supply", "Drug supply"
+    PUBLIC_ORDER = "public_order", "Public order"
+    POSSESSION_OF_WEAPONS = "possession_of_weapons", "Possession of weapons"
+    FRAUD = "fraud", "Fraud"
+    MOTORING = "motoring", "Motoring"
+    OTHER = "other", "Other"
+
+
+class OffenceOutcome(models.TextChoices):
+    CONVICTION = "conviction", "Conviction"
+    CAUTION = "caution", "Caution"
+    NFA = "nfa", "No further action"
+    PENDING = "pending", "Pending"
+    ACQUITTED = "acquitted", "Acquitted"
+
+
+PROVEN_OUTCOMES = (OffenceOutcome.CONVICTION, OffenceOutcome.CAUTION)
+
+
+class Offence(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="offences")
+    reference = models.CharField(max_length=32, unique=True)
+    offence_date = models.DateField()
+    category = models.CharField(max_length=32, choices=OffenceCategory.choices)
+    outcome = models.CharField(max_length=12, choices=OffenceOutcome.choices)
+    outcome_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-offence_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome_date__isnull=True) | Q(outcome_date__gte=F("offence_date")),
+                name="offence_outcome_after_offence",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome__in=["conviction", "caution"]) | Q(outcome_date__isnull=False),
+                name="proven_offence_has_outcome_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person", "offence_date"], name="offence_person_date"),
+            # The KPI engine's proven-offence scans.
+            models.Index(
+                fields=["offence_date", "person"],
+                name="offence_proven_date",
+                condition=Q(outcome__in=["conviction", "caution"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} on {self.offence_date}"
+
+
+class Sensitivity(models.TextChoices):
+    """Classes of information the sharing agreement controls (rrcase.access.SharingRule)."""
+
+    STANDARD = "standard", "Standard"
+    POLICE_INTELLIGENCE = "police_intelligence", "Police intelligence"
+    HEALTH = "health", "Health"
+    MAPPA = "mappa", "MAPPA"
+
+
+class ContactKind(models.TextChoices):
+    APPOINTMENT = "appointment", "Appointment"
+    HOME_VISIT = "home_visit", "Home visit"
+    JOINT_HOME_VISIT = "joint_home_visit", "Joint home visit"
+    PRISON_VISIT = "prison_visit", "Prison visit"
+    PHONE = "phone", "Phone call"
+    DRUG_TEST = "drug_test", "Drug test"
+    NOTE = "note", "Case note"
+
+
+class ContactOutcome(models.TextChoices):
+    ATTENDED = "attended", "Attended"
+    MISSED_ACCEPTABLE = "missed_acceptable", "Missed (acceptable)"
+    MISSED_UNACCEPTABLE = "missed_unacceptable", "Missed (unacceptable)"
+    RESCHEDULED = "rescheduled", "Rescheduled"
+
+
+class DrugTestResult(models.TextChoices):
+    NEGATIVE = "negative", "Negative"
+    POSITIVE = "positive", "Positive"
+    REFUSED = "refused", "Refused"
+
+
+class Contact(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts")
+    kind = models.CharField(max_length=20, choices=ContactKind.choices)
+    occurred_on = models.DateField()
+    outcome = models.CharField(max_length=20, choices=ContactOutcome.choices, blank=True)
+    agency = models.ForeignKey("access.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    drug_test_result = models.CharField(max_length=10, choices=DrugTestResult.choices, blank=True)
+    substances = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    sensitivity = models.CharField(
+        max_length=20, choices=Sensitivity.choices, default=Sensitivity.STANDARD
+    )
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["person", "-occurred_on"], name="contact_person_on")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.occurred_on}"
+
+
+class EnforcementKind(models.TextChoices):
+    WARNING_LETTER = "warning_letter", "Warning letter"
+    BREACH = "breach", "Breach"
+    RECALL_REQUESTED = "recall_requested", "Recall requested"
+    RECALL = "recall", "Recall"
+    ARREST = "arrest", "Arrest"
+    CIVIL_ORDER = "civil_order", "Civil order"
+
+
+class Enforcement(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="enforcements")
+    kind = models.CharField(max_length=20, choices=EnforcementKind.choices)
+    occurred_at = models.DateTimeField()
+    # Recall must be requested within 2 hours of the decision (DOMAIN.md).
+    decision_at = models.DateTimeField(null=True, blank=True)
+    agency = models.ForeignKey("access.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notes = models.TextField(blank=True)
+    sensitivity = models.CharField(
+        max_length=20, choices=Sensitivity.choices, default=Sensitivity.STANDARD
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["person", "-occurred_at"], name="enforcement_person_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+def licence_follow_up_date(disposal: Disposal) -> date | None:
+    """The one follow-up appointment midway through a licence's final third."""
+    two_thirds = disposal.two_thirds_date
+    if disposal.type != DisposalType.LICENCE or two_thirds is None or disposal.end_date is None:
+        return None
+    return date.fromordinal((two_thirds.toordinal() + disposal.end_date.toordinal()) // 2)
