@@ -82,16 +82,6 @@ CATEGORY_WEIGHTS = [
     (OffenceCategory.ARSON, 1), (OffenceCategory.OTHER, 2),
 ]  # fmt: skip
 
-# The agencies that work a cohort together and so are granted its members.
-COHORT_PARTNERS: dict[str, list[str]] = {
-    Cohort.IOM: ["police", "probation"],
-    Cohort.PPO: ["police", "probation"],
-    Cohort.DIP: ["drugs", "probation"],
-    Cohort.MAPPA: ["police", "probation", "prison"],
-    Cohort.SGV: ["police", "council"],
-    Cohort.ASB: ["council", "housing", "police"],
-}
-
 
 def _pick(rng: random.Random, weighted: Sequence[tuple[str, float]]) -> str:
     values, weights = zip(*weighted, strict=True)
@@ -118,6 +108,7 @@ def _seed(rng: random.Random, today: date, agencies: dict[str, Agency]) -> None:
     users = {u.username: u for u in get_user_model().objects.filter(
         username__in=["probation", "probation2", "police"])}  # fmt: skip
     start_of_history = add_months(today, -36)
+    by_kind = {agency.kind: agency for agency in agencies.values()}
 
     people: list[Person] = []
     for n in range(PEOPLE):
@@ -191,9 +182,10 @@ def _seed(rng: random.Random, today: date, agencies: dict[str, Agency]) -> None:
                     deselection_reason="Engaged well and completed order" if end else "",
                 )
             )  # fmt: skip
-            for code in COHORT_PARTNERS[cohort]:
-                if code != person.lead_agency.code:
-                    grants.append((person, agencies[code], InvolvementReason.COHORT, True))
+            for partner_kind in services.COHORT_PARTNER_AGENCY_KINDS[cohort]:
+                partner = by_kind[partner_kind]
+                if partner != person.lead_agency:
+                    grants.append((person, partner, InvolvementReason.COHORT, True))
 
         # Offending over the last three years and a little before.
         for k in range(rng.choice([1, 2, 3, 4, 5, 6, 8, 10, 14])):

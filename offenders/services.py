@@ -4,7 +4,8 @@ atomic, validated, audited in the same transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.contrib.auth.models import Permission, User
 from django.db import transaction
@@ -16,11 +17,20 @@ from rrcase.audit.models import Action
 from rrcase.audit.services import audit_event, audit_record, audit_record_many
 
 from .models import (
+    Brag,
+    BragChange,
+    Cohort,
+    CohortMembership,
+    Contact,
+    ContactKind,
+    Enforcement,
     Involvement,
     InvolvementReason,
     Person,
     PersonGroupObjectPermission,
     PersonUserObjectPermission,
+    RiskAssessment,
+    Sensitivity,
 )
 
 
@@ -254,3 +264,313 @@ def involvements_start_bulk(
         ]
     )
     return len(new)
+
+
+class StaleEdit(Exception):
+    """The record changed since the user read it: show "someone else changed this"."""
+
+
+def _lock_current(person: Person, version: int | None) -> Person:
+    """Lock the person row and check the caller read the current version.
+    A missing version is refused, not accepted (SECURITY.md)."""
+    if version is None:
+        raise StaleEdit("The form did not say which version of the record it changes.")
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if locked.version != version:
+        raise StaleEdit("Someone else changed this record while you were editing it.")
+    return locked
+
+
+def _bump(person: Person, *fields: str) -> None:
+    person.version += 1
+    person.save(update_fields=[*fields, "version", "updated_at"])
+
+
+@transaction.atomic
+def person_update(*, person: Person, version: int | None, by: User, **changes: object) -> Person:
+    """Change a person's own details (names, identifiers, custody status…)."""
+    allowed = {
+        "given_name", "family_name", "date_of_birth", "gender", "ethnicity", "pnc_id",
+        "nomis_number", "offender_manager", "police_spoc", "custody_status", "prison",
+        "expected_release_date",
+    }  # fmt: skip
+    refused = set(changes) - allowed
+    if refused:
+        raise ValueError(f"{', '.join(sorted(refused))} cannot be changed here.")
+    locked = _lock_current(person, version)
+    before = {name: str(getattr(locked, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean(exclude=["lead_agency"])
+    _bump(locked, *changes)
+    audit_record(
+        action=Action.ALTER,
+        actor=by,
+        obj=locked,
+        person_id=locked.pk,
+        details={"before": before, "after": {n: str(v) for n, v in changes.items()}},
+    )
+    return locked
+
+
+@transaction.atomic
+def brag_change(
+    *, person: Person, status: str, reason: str, version: int | None, by: User
+) -> BragChange:
+    """Record a new BRAG status. Every change has a date, a reason and who (DOMAIN.md)."""
+    if status not in Brag.values:
+        raise ValueError(f"{status!r} is not a BRAG status.")
+    if not reason.strip():
+        raise ValueError("Give the reason for the BRAG change.")
+    locked = _lock_current(person, version)
+    change = BragChange.objects.create(
+        person=locked,
+        status=status,
+        reason=reason.strip(),
+        changed_by=by,
+        changed_at=timezone.now(),
+    )
+    previous = locked.brag
+    locked.brag = status
+    _bump(locked, "brag")
+    audit_record(
+        action=Action.ALTER,
+        actor=by,
+        obj=change,
+        person_id=locked.pk,
+        details={"brag": {"from": previous, "to": status}},
+    )
+    return change
+
+
+@transaction.atomic
+def cohort_adopt(
+    *,
+    person: Person,
+    cohort: str,
+    start_date: date,
+    reason: str,
+    by: User,
+    strand: str = "",
+    mappa_category: int | None = None,
+    mappa_level: int | None = None,
+    selection_score: Decimal | None = None,
+) -> CohortMembership:
+    """Adopt a person into a cohort. The cohort's partner agencies are granted
+    access for as long as the membership lasts."""
+    if cohort not in Cohort.values:
+        raise ValueError(f"{cohort!r} is not a cohort.")
+    if not reason.strip():
+        raise ValueError("Give the reason for adopting this person into the cohort.")
+    if CohortMembership.objects.filter(
+        person=person, cohort=cohort, end_date__isnull=True
+    ).exists():
+        raise ValueError("This person is already in that cohort.")
+    if cohort == Cohort.MAPPA and (mappa_category is None or mappa_level is None):
+        raise ValueError("MAPPA membership needs a category and a level.")
+    membership = CohortMembership(
+        person=person,
+        cohort=cohort,
+        start_date=start_date,
+        strand=strand if cohort == Cohort.IOM else "",
+        mappa_category=mappa_category if cohort == Cohort.MAPPA else None,
+        mappa_level=mappa_level if cohort == Cohort.MAPPA else None,
+        selection_reason=reason.strip(),
+        selection_score=selection_score,
+        created_by=by,
+    )
+    membership.full_clean()
+    membership.save()
+    audit_record(
+        action=Action.ALTER,
+        actor=by,
+        obj=membership,
+        person_id=person.pk,
+        details={"cohort": cohort, "adopted": str(start_date)},
+    )
+    for code in COHORT_PARTNER_AGENCY_KINDS.get(cohort, ()):
+        for agency in Agency.objects.filter(kind=code, is_active=True):
+            involvement_start(
+                person=person,
+                agency=agency,
+                reason=InvolvementReason.COHORT,
+                source=f"cohort:{membership.pk}",
+                can_change=True,
+                by=by,
+                justification=f"Partner agency for the {membership.get_cohort_display()} cohort",
+            )
+    return membership
+
+
+@transaction.atomic
+def cohort_deselect(
+    *, membership: CohortMembership, end_date: date, reason: str, version: int | None, by: User
+) -> CohortMembership:
+    """End a cohort membership with its de-selection reason; partner agencies
+    lose the access that came from it (but keep any other)."""
+    if not reason.strip():
+        raise ValueError("Give the reason for de-selecting this person.")
+    if version is None:
+        raise StaleEdit("The form did not say which version of the membership it changes.")
+    locked = CohortMembership.objects.select_for_update().get(pk=membership.pk)
+    if locked.version != version:
+        raise StaleEdit("Someone else changed this cohort membership while you were editing it.")
+    if locked.end_date is not None:
+        raise ValueError("This membership has already ended.")
+    if end_date < locked.start_date:
+        raise ValueError("The de-selection date must be on or after the adoption date.")
+    locked.end_date = end_date
+    locked.deselection_reason = reason.strip()
+    locked.version += 1
+    locked.save(update_fields=["end_date", "deselection_reason", "version"])
+    audit_record(
+        action=Action.ALTER,
+        actor=by,
+        obj=locked,
+        person_id=locked.person_id,
+        details={"cohort": locked.cohort, "deselected": str(end_date)},
+    )
+    for involvement in Involvement.objects.filter(
+        person_id=locked.person_id, source=f"cohort:{locked.pk}", ended_at__isnull=True
+    ).select_related("agency"):
+        involvement_end(
+            person=locked.person,
+            agency=involvement.agency,
+            reason=involvement.reason,
+            source=involvement.source,
+            by=by,
+            justification="Cohort membership ended",
+        )
+    return locked
+
+
+@transaction.atomic
+def contact_record(
+    *,
+    person: Person,
+    kind: str,
+    occurred_on: date,
+    by: User,
+    outcome: str = "",
+    notes: str = "",
+    drug_test_result: str = "",
+    substances: str = "",
+    sensitivity: str = Sensitivity.STANDARD,
+) -> Contact:
+    """Log a contact (appointment, visit, call, drug test or note) by the
+    acting user's agency."""
+    from rrcase.access.selectors import agency_of
+
+    agency = agency_of(by)
+    if agency is None:
+        raise ValueError("Only a member of an agency can record contacts.")
+    contact = Contact(
+        person=person,
+        kind=kind,
+        occurred_on=occurred_on,
+        outcome=outcome,
+        agency=agency,
+        recorded_by=by,
+        notes=notes,
+        drug_test_result=drug_test_result if kind == ContactKind.DRUG_TEST else "",
+        substances=substances if kind == ContactKind.DRUG_TEST else "",
+        sensitivity=sensitivity,
+    )
+    contact.full_clean()
+    contact.save()
+    audit_record(
+        action=Action.COLLECT,
+        actor=by,
+        obj=contact,
+        person_id=person.pk,
+        details={"kind": kind, "outcome": outcome},
+    )
+    return contact
+
+
+@transaction.atomic
+def enforcement_record(
+    *,
+    person: Person,
+    kind: str,
+    occurred_at: datetime,
+    by: User,
+    decision_at: datetime | None = None,
+    notes: str = "",
+    sensitivity: str = Sensitivity.STANDARD,
+) -> Enforcement:
+    """Record a warning, breach, recall request, recall, arrest or civil order."""
+    from rrcase.access.selectors import agency_of
+
+    agency = agency_of(by)
+    if agency is None:
+        raise ValueError("Only a member of an agency can record enforcement.")
+    enforcement = Enforcement(
+        person=person,
+        kind=kind,
+        occurred_at=occurred_at,
+        decision_at=decision_at,
+        agency=agency,
+        recorded_by=by,
+        notes=notes,
+        sensitivity=sensitivity,
+    )
+    enforcement.full_clean()
+    enforcement.save()
+    audit_record(
+        action=Action.COLLECT,
+        actor=by,
+        obj=enforcement,
+        person_id=person.pk,
+        details={"kind": kind},
+    )
+    return enforcement
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    person: Person,
+    assessed_on: date,
+    by: User,
+    rosh: str = "",
+    ogrs3_1y: int | None = None,
+    ogrs3_2y: int | None = None,
+    ovp_2y: int | None = None,
+    predicted_3m: Decimal | None = None,
+) -> RiskAssessment:
+    """Record an assessment's scores (imported from OASys, never guessed). The
+    latest assessment's RoSH becomes the person's current RoSH."""
+    assessment = RiskAssessment(
+        person=person,
+        assessed_on=assessed_on,
+        rosh=rosh,
+        ogrs3_1y=ogrs3_1y,
+        ogrs3_2y=ogrs3_2y,
+        ovp_2y=ovp_2y,
+        predicted_3m=predicted_3m,
+    )
+    assessment.full_clean()
+    assessment.save()
+    latest = RiskAssessment.objects.filter(person=person).order_by("-assessed_on").first()
+    if latest is not None and latest.pk == assessment.pk and rosh:
+        Person.objects.filter(pk=person.pk).update(rosh=rosh)
+    audit_record(
+        action=Action.COLLECT,
+        actor=by,
+        obj=assessment,
+        person_id=person.pk,
+        details={"assessed_on": str(assessed_on)},
+    )
+    return assessment
+
+
+# The agency kinds that work each cohort together; adopting a person grants them access.
+COHORT_PARTNER_AGENCY_KINDS: dict[str, tuple[str, ...]] = {
+    Cohort.IOM: ("police", "probation"),
+    Cohort.PPO: ("police", "probation"),
+    Cohort.DIP: ("drug_alcohol", "probation"),
+    Cohort.MAPPA: ("police", "probation", "prison"),
+    Cohort.SGV: ("police", "council"),
+    Cohort.ASB: ("council", "housing", "police"),
+}
