@@ -19,7 +19,13 @@ from rrcase.access.selectors import agency_of, role_of
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 
-from .models import Person, PersonGroupObjectPermission, PersonUserObjectPermission
+from .models import (
+    Contact,
+    Enforcement,
+    Person,
+    PersonGroupObjectPermission,
+    PersonUserObjectPermission,
+)
 
 VIEW = "view_person"
 CHANGE = "change_person"
@@ -122,4 +128,29 @@ def _deny(user: User | AnonymousUser, person_id: int, *, reason: str) -> None:
         actor=user,
         person_id=person_id,
         details={"object": "offenders.person", "reason": reason},
+    )
+
+
+def _visible_classes(user: User | AnonymousUser) -> frozenset[str]:
+    from rrcase.access.selectors import visible_sensitivities
+
+    return visible_sensitivities(agency_of(user))
+
+
+def contact_list_for(user: User | AnonymousUser, person: Person) -> QuerySet[Contact]:
+    """A person's contacts the user may see: only classes of information the
+    sharing agreement gives the user's agency (police intelligence, health,
+    MAPPA notes are absent, not blanked). `person` must come from person_get_for."""
+    return (
+        Contact.objects.filter(person=person, sensitivity__in=_visible_classes(user))
+        .select_related("agency", "recorded_by")
+        .order_by("-occurred_on", "-id")
+    )
+
+
+def enforcement_list_for(user: User | AnonymousUser, person: Person) -> QuerySet[Enforcement]:
+    return (
+        Enforcement.objects.filter(person=person, sensitivity__in=_visible_classes(user))
+        .select_related("agency", "recorded_by")
+        .order_by("-occurred_at", "-id")
     )
