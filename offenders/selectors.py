@@ -87,13 +87,14 @@ def person_get_for(
         .filter(pk=person_id)
         .first()
     )
+    # Refusals with 403 are logged by rrcase.audit.denials for every view and
+    # API route; 404s (not in scope) are logged here, where the person id is known.
     if person is None:
-        _deny(user, person_id, reason=_why_hidden(user, person_id))
         if _in_scope_but_not_permitted(user, person_id):
-            raise PermissionDenied("You do not have access to this record.")
+            raise PermissionDenied(_why_hidden(user))
+        _deny(user, person_id, reason="not visible to this user's agency")
         raise Http404("No such person.")
     if for_change and not person_may_change(user, person):
-        _deny(user, person_id, reason="no change grant for this agency or role")
         raise PermissionDenied("You can read this record but not change it.")
     if audit and not for_change:
         audit_record(action=Action.CONSULT, actor=user, obj=person, person_id=person.pk)
@@ -116,10 +117,10 @@ def _in_scope_but_not_permitted(user: User | AnonymousUser, person_id: int) -> b
     return Person.objects.filter(pk=person_id).filter(grant).exists()
 
 
-def _why_hidden(user: User | AnonymousUser, person_id: int) -> str:
+def _why_hidden(user: User | AnonymousUser) -> str:
     if role_of(user) not in PERSON_READ_ROLES:
-        return "role has no access to person records"
-    return "not visible to this user's agency or user"
+        return "Your role sees figures, not people's records."
+    return "This record is restricted to named staff. Ask the lead agency if you need it."
 
 
 def _deny(user: User | AnonymousUser, person_id: int, *, reason: str) -> None:
