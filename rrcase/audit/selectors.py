@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -26,3 +28,32 @@ def person_access_log_for(user: User | AnonymousUser, person: object) -> QuerySe
         .select_related("agency")
         .order_by("-at", "-id")
     )
+
+
+def audit_event_list_for(
+    user: User | AnonymousUser,
+    *,
+    person_id: int | None = None,
+    username: str = "",
+    agency_id: int | None = None,
+    action: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The audit trail, filtered, for holders of the audit permission only."""
+    if not user.has_perm("audit.view_audit_trail"):
+        raise PermissionDenied("Reading the audit trail needs the audit permission.")
+    events = AuditEvent.objects.select_related("agency").order_by("-at", "-id")
+    if person_id is not None:
+        events = events.filter(person_id=person_id)
+    if username:
+        events = events.filter(actor_username=username)
+    if agency_id is not None:
+        events = events.filter(agency_id=agency_id)
+    if action:
+        events = events.filter(action=action)
+    if date_from is not None:
+        events = events.filter(at__date__gte=date_from)
+    if date_to is not None:
+        events = events.filter(at__date__lte=date_to)
+    return events
