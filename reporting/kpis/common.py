@@ -1,0 +1,89 @@
+"""What every KPI shares: the period, rounding and the SQL fragments for
+"proven offence" and "supervised disposal" (DOMAIN.md "Date arithmetic" and
+"KPI definitions (version 1)").
+
+Month arithmetic is done in PostgreSQL: `date + interval 'N months'` keeps the
+day and clamps it to the end of a shorter month, exactly as DOMAIN.md defines
+"d + N months" (2023-08-31 + 6 months = 2024-02-29), and the same as
+rrcase.dates.add_months. tests/reporting/test_dates_in_sql.py holds the two to
+each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+
+from offenders.models import PROVEN_OUTCOMES, SUPERVISED_TYPES
+
+DEFINITION_VERSION = 1
+
+# A proven offence (DOMAIN.md "Date arithmetic") is a conviction or caution
+# whose outcome_date is on or before as-of; every statement spells that out as
+# `o.outcome = ANY(%(proven)s) AND o.outcome_date <= %(as_of)s`.
+PROVEN = tuple(str(outcome) for outcome in PROVEN_OUTCOMES)
+SUPERVISED = tuple(str(kind) for kind in SUPERVISED_TYPES)
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end], both inclusive, and the date up to which data is known."""
+
+    start: date
+    end: date
+    as_of: date
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"The period starts ({self.start}) after it ends ({self.end}).")
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "as_of": self.as_of,
+            "proven": list(PROVEN),
+            "supervised": list(SUPERVISED),
+        }
+
+
+def day_after(day: date) -> date:
+    return day + timedelta(days=1)
+
+
+def rounded(value: Decimal | None, places: int) -> float | None:
+    """Round half away from zero (as published statistics do, not banker's
+    rounding) and hand back a float so the JSON carries a plain number."""
+    if value is None:
+        return None
+    quantum = Decimal(1).scaleb(-places)
+    return float(value.quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def ratio(
+    numerator: int | Decimal, denominator: int | Decimal, *, scale: int = 1
+) -> Decimal | None:
+    """numerator / denominator * scale, unrounded; None when the denominator is 0."""
+    if not denominator:
+        return None
+    return Decimal(numerator) * scale / Decimal(denominator)
+
+
+def percent(numerator: int | Decimal, denominator: int | Decimal, places: int = 1) -> float | None:
+    return rounded(ratio(numerator, denominator, scale=100), places)
+
+
+def fetch_all(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def fetch_one(sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    rows = fetch_all(sql, params)
+    return rows[0]
