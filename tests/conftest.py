@@ -17,11 +17,36 @@ def borough(db):
 
 @pytest.fixture
 def sign_in(client: Client):
-    """Sign a persona in on the test client by username."""
+    """Sign a persona in on the test client by username, fully: password and
+    second factor, as django_otp.login() leaves the session after a good code.
+    (tests/signin/ go through the real pages.)"""
     from django.contrib.auth import get_user_model
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     def _sign_in(username: str) -> Client:
-        client.force_login(get_user_model().objects.get(username=username))
+        user = get_user_model().objects.get(username=username)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Test authenticator")
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
         return client
 
     return _sign_in
+
+
+@pytest.fixture
+def totp_code():
+    """The code a persona's authenticator app shows now (their demo device)."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def _code(username: str) -> str:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        return f"{totp.token():06d}"
+
+    return _code

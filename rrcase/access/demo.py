@@ -7,9 +7,14 @@ refuses to run there).
 
 from __future__ import annotations
 
+from base64 import b32decode
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from rrcase.signin.services import totp_device_create
 
 from . import services
 from .models import Agency, AgencyKind, Role
@@ -82,6 +87,21 @@ def seed() -> None:
             by=None,
             job_title=demo.persona,
         )
+    # Every account needs a second factor: the demo ones share a documented
+    # secret (settings.DEMO_TOTP_SECRET) so `make run` needs no phone.
+    key = demo_totp_key()
+    for user in user_model.objects.filter(username__in=[u.username for u in USERS]):
+        if not TOTPDevice.objects.filter(user=user).exists():
+            totp_device_create(user=user, key=key, by=None)
+
+
+def demo_totp_key() -> str:
+    """settings.DEMO_TOTP_SECRET (base32, as authenticator apps take it) as the
+    hex key django-otp stores."""
+    secret = settings.DEMO_TOTP_SECRET
+    if not secret:
+        raise ValueError("DEMO_TOTP_SECRET is not set: demo data is not allowed here.")
+    return b32decode(secret.upper().replace(" ", "")).hex()
 
 
 def logins() -> list[tuple[str, str, str]]:

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.signin.services import user_sessions_end
 
 from .models import Agency, AgencyKind, Membership, Role
 from .roles import ROLE_GROUP_PREFIX, ROLE_PERMISSIONS, role_group_name
@@ -82,5 +83,21 @@ def user_create(
         actor=by,
         obj=user,
         details={"agency": agency.code, "role": str(role)},
+    )
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: User | None) -> User:
+    """Stop a user signing in and end every session they hold now, not when it
+    next times out."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ended = user_sessions_end(user=user)
+    audit_record(
+        action=Action.REVOKE,
+        actor=by,
+        obj=user,
+        details={"deactivated": True, "sessions_ended": ended},
     )
     return user

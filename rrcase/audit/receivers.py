@@ -13,7 +13,8 @@ from .services import audit_record
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    audit_record(action=Action.LOGIN, actor=user)
+    # The password step; the second factor is recorded by rrcase.signin.services.
+    audit_record(action=Action.LOGIN, actor=user, details={"factor": "password"})
 
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")

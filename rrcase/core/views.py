@@ -7,6 +7,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 
+from rrcase.signin.decorators import second_factor_not_required
+from rrcase.signin.views import second_factor_url
+
 from . import selectors
 from .forms import SignInForm
 
@@ -21,9 +24,15 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get_success_url(self) -> str:
+        # The password is the first factor: next comes the code from the
+        # user's authenticator app (or setting one up), then where they were going.
+        return second_factor_url(next_url=super().get_success_url())
+
 
 sign_in = login_not_required(SignInView.as_view())
-sign_out = auth_views.LogoutView.as_view()
+# Reachable before the second factor, so someone can abandon signing in.
+sign_out = second_factor_not_required(auth_views.LogoutView.as_view())
 
 
 @login_not_required

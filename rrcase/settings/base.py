@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,10 +35,14 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     # The platform
     "rrcase.core",
     "rrcase.access",
     "rrcase.audit",
+    "rrcase.signin",
     # The domain
     "offenders",
     "pathways",
@@ -54,12 +59,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
     # Default deny: every view needs sign-in unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sessions end 12 hours after sign-in, however active.
+    "rrcase.signin.middleware.SessionLifetimeMiddleware",
+    # Default deny for the second factor too: signed in but unverified reaches
+    # only public pages and those marked @second_factor_not_required.
+    "rrcase.signin.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "rrcase.core.middleware.NoStoreMiddleware",
+    # Turns a locked-out sign-in into the lockout page; django-axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rrcase.urls"
@@ -94,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "rrcase.core.context_processors.service",
+                "rrcase.signin.context_processors.session_timeout",
             ],
         },
     },
@@ -134,6 +149,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username + address is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -159,6 +176,10 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 # Sessions: idle timeout 30 minutes (refreshed on every request), see SECURITY.md.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# ...and 12 hours from sign-in however active (rrcase.signin.middleware), with a
+# warning dialog 5 minutes before either limit (frontend/js/session-timeout.mjs).
+SESSION_ABSOLUTE_AGE = 12 * 60 * 60
+SESSION_TIMEOUT_WARNING = 5 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -168,6 +189,25 @@ X_FRAME_OPTIONS = "DENY"
 # How many reverse proxies in front of the app append to X-Forwarded-For. The
 # client address (audit trail, sign-in lockout) is read that many hops from the right.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Sign-in lockout (django-axes): 5 failures for one username from one client
+# address lock that pair for 15 minutes from the last failure. Attempts during
+# the lockout do not extend it, so the time the lockout page gives is true.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "rrcase.core.request_context.client_ip"
+AXES_LOCKOUT_CALLABLE = "rrcase.signin.views.locked_out"
+# Successful sign-ins are in the audit trail already.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Second factor (django-otp): TOTP, 30-second steps, one step of clock drift
+# either way; a code is accepted once. Failed codes back off 1, 2, 4... seconds.
+OTP_TOTP_ISSUER = "rrcase"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_RECOVERY_CODE_THROTTLE_FACTOR = 1
 
 # Celery. Without REDIS_URL tasks run in-process (eagerly) so `make run` needs no broker.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -229,8 +269,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Lockouts are WARNING; every successful sign-in at INFO is noise.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # `seed_demo` refuses to run where this is off (production).
 DEMO_DATA_ALLOWED = True
+# The TOTP secret (base32) every demo account is enrolled with, so `make run`
+# needs no phone: add it to any authenticator app, or run
+# `manage.py demo_totp USERNAME` for the current code. Demo data only.
+DEMO_TOTP_SECRET = env_str("DEMO_TOTP_SECRET", "NORTHBRIDGEDEMOONLYNOTFORREALUSE")

@@ -34,3 +34,4 @@ SESSION_COOKIE_NAME = "__Host-rrcase-session"
 CSRF_COOKIE_NAME = "__Host-rrcase-csrf"
 
 DEMO_DATA_ALLOWED = False
+DEMO_TOTP_SECRET = ""

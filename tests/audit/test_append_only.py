@@ -69,14 +69,22 @@ def test_orm_delete_is_refused_too():
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_sign_in_sign_out_and_failed_sign_in_are_logged_with_ip_and_request_id(client, borough):
+def test_sign_in_sign_out_and_failed_sign_in_are_logged_with_ip_and_request_id(
+    client, borough, totp_code
+):
     client.post("/sign-in/", {"username": "police", "password": "not-the-password"})
     client.post("/sign-in/", {"username": "police", "password": DEMO_PASSWORD})
+    client.post("/sign-in/code/", {"code": totp_code("police")})
     client.post("/sign-out/")
     events = list(
         AuditEvent.objects.order_by("id").filter(action__in=["login", "logout", "login_failed"])
     )
-    assert [e.action for e in events] == ["login_failed", "login", "logout"]
+    assert [(e.action, e.details.get("factor")) for e in events] == [
+        ("login_failed", None),
+        ("login", "password"),
+        ("login", "totp"),
+        ("logout", None),
+    ]
     assert all(e.actor_username == "police" for e in events)
     assert all(e.ip_address == "127.0.0.1" and len(e.request_id) == 32 for e in events)
     assert events[1].agency.code == "police"

@@ -41,9 +41,13 @@ def test_page_shell_enables_govuk_javascript_with_a_csp_nonce(client):
     assert response["X-Request-ID"]
 
 
-def test_sign_in_with_correct_password_shows_the_users_agency(client, borough):
+def test_sign_in_with_password_then_code_shows_the_users_agency(client, borough, totp_code):
     response = client.post(
         reverse("core:sign-in"), {"username": "probation", "password": DEMO_PASSWORD}, follow=True
+    )
+    assert "Enter the code from your authenticator app" in response.content.decode()
+    response = client.post(
+        reverse("signin:code"), {"code": totp_code("probation"), "next": "/"}, follow=True
     )
     html = response.content.decode()
     assert "Welcome, Rowan Ashdown" in html

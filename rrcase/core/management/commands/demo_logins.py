@@ -17,3 +17,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  password for every account: {demo.DEMO_PASSWORD}")
         for username, persona, agency in demo.logins():
             self.stdout.write(f"  {username:<16} {persona:<28} {agency}")
+        self.stdout.write("")
+        self.stdout.write("Every account also asks for a code from an authenticator app.")
+        self.stdout.write(
+            f"  demo TOTP secret (add it to any authenticator app): {settings.DEMO_TOTP_SECRET}"
+        )
+        self.stdout.write(
+            "  or run `.venv/bin/python manage.py demo_totp USERNAME` for a current code."
+        )
