@@ -206,6 +206,8 @@ AXES_DISABLE_ACCESS_LOG = True
 # Second factor (django-otp): TOTP, 30-second steps, one step of clock drift
 # either way; a code is accepted once. Failed codes back off 1, 2, 4... seconds.
 OTP_TOTP_ISSUER = "rrcase"
+# The admin shows who has a device, never its secret key or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_RECOVERY_CODE_THROTTLE_FACTOR = 1
 
