@@ -587,3 +587,69 @@ def licence_follow_up_date(disposal: Disposal) -> date | None:
     if disposal.type != DisposalType.LICENCE or two_thirds is None or disposal.end_date is None:
         return None
     return date.fromordinal((two_thirds.toordinal() + disposal.end_date.toordinal()) // 2)
+
+
+class ImportRunStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Running"
+    IMPORTED = "imported", "Imported"
+    PARTIAL = "partial", "Imported, with rejected rows"
+    REJECTED = "rejected", "Nothing imported: rows were rejected"
+    CHECKED = "checked", "Checked, not imported"
+    FAILED = "failed", "Failed"
+
+
+IMPORT_RUN_FINISHED = (
+    ImportRunStatus.IMPORTED,
+    ImportRunStatus.PARTIAL,
+    ImportRunStatus.REJECTED,
+    ImportRunStatus.CHECKED,
+    ImportRunStatus.FAILED,
+)
+
+
+class ImportRun(models.Model):
+    """One upload of CSV extracts through the import page, run by a Celery task
+    (offenders.imports.import_run_execute). The files are kept under
+    MEDIA_ROOT/imports/<storage_key>/, outside the web root."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agency = models.ForeignKey("access.Agency", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ImportRunStatus.choices, default=ImportRunStatus.QUEUED
+    )
+    partial = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=False)
+    storage_key = models.CharField(max_length=32, unique=True)
+    # [{"name": "people.csv", "size": 1234}, ...]
+    files = models.JSONField(default=list)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # offenders.imports.ImportResult.summary_dict()
+    summary = models.JSONField(default=dict, blank=True)
+    rejected_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "-requested_at"], name="import_run_by")]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in IMPORT_RUN_FINISHED
+
+    @property
+    def percent_done(self) -> int:
+        if self.finished:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)

@@ -284,3 +284,9 @@ DEMO_DATA_ALLOWED = True
 # needs no phone: add it to any authenticator app, or run
 # `manage.py demo_totp USERNAME` for the current code. Demo data only.
 DEMO_TOTP_SECRET = env_str("DEMO_TOTP_SECRET", "NORTHBRIDGEDEMOONLYNOTFORREALUSE")
+
+# CSV import (offenders.imports, docs/import.md): people.csv rows with a blank
+# lead_agency get this agency's lead grant; set it to "" to reject them instead.
+IMPORT_DEFAULT_LEAD_AGENCY = env_str("IMPORT_DEFAULT_LEAD_AGENCY", "probation")
+# Largest file the upload page accepts, per file (a 100,000-row offences file is ~6 MB).
+IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
