@@ -574,3 +574,46 @@ COHORT_PARTNER_AGENCY_KINDS: dict[str, tuple[str, ...]] = {
     Cohort.SGV: ("police", "council"),
     Cohort.ASB: ("council", "housing", "police"),
 }
+
+
+# Appended with disposal_end_outcomes_record, which needs the model in its signature.
+from . import models as offender_models  # noqa: E402
+
+
+@transaction.atomic
+def disposal_end_outcomes_record(
+    *, disposal: offender_models.Disposal, by: User | None
+) -> offender_models.Disposal:
+    """Set a terminated disposal's accommodation_at_end / employment_at_end from
+    the latest accommodation and employment (ETE) outcomes recorded in pathways
+    on or before its terminated_date, so NI 143 / 144 count the same facts
+    practitioners record. A status with no outcome by then is left as it was
+    (imported, or unknown). Call it when a disposal terminates; pathways calls
+    it when an outcome is recorded for a terminated disposal."""
+    from pathways.selectors import disposal_end_statuses
+
+    locked = offender_models.Disposal.objects.select_for_update().get(pk=disposal.pk)
+    if locked.terminated_date is None:
+        return locked
+    accommodation, employment = disposal_end_statuses(
+        person_id=locked.person_id, day=locked.terminated_date
+    )
+    before = {"accommodation_at_end": locked.accommodation_at_end,
+              "employment_at_end": locked.employment_at_end}  # fmt: skip
+    if accommodation is not None:
+        locked.accommodation_at_end = accommodation
+    if employment is not None:
+        locked.employment_at_end = employment
+    after = {"accommodation_at_end": locked.accommodation_at_end,
+             "employment_at_end": locked.employment_at_end}  # fmt: skip
+    if after != before:
+        locked.version += 1
+        locked.save(update_fields=[*after, "version"])
+        audit_record(
+            action=Action.ALTER,
+            actor=by,
+            obj=locked,
+            person_id=locked.person_id,
+            details={"before": before, "after": after, "from": "pathways outcomes"},
+        )
+    return locked
