@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView
 urlpatterns = [
     path("", include("rrcase.core.urls")),
     path("", include("rrcase.signin.urls")),
+    path("agency/", include("rrcase.access.urls")),
+    path("audit/", include("rrcase.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

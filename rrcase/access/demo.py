@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rrcase.signin.services import totp_device_create
 
 from . import services
-from .models import Agency, AgencyKind, Role
+from .models import Agency, AgencyKind, Role, SharingRule
 
 BOROUGH = "Northbridge"
 DEMO_PASSWORD = "northbridge-demo-2026"
@@ -67,11 +67,28 @@ USERS: list[DemoUser] = [
 ]
 
 
+# Northbridge's information sharing agreement: which agency kinds see which
+# class of information beyond standard (rrcase.access.models.SharingRule).
+SHARING_AGREEMENT: list[tuple[AgencyKind, str, str]] = [
+    (AgencyKind.POLICE, "police_intelligence", "Police intelligence stays with the police"),
+    (AgencyKind.POLICE, "mappa", "MAPPA responsible authority"),
+    (AgencyKind.PROBATION, "mappa", "MAPPA responsible authority"),
+    (AgencyKind.PRISON, "mappa", "MAPPA responsible authority"),
+    (AgencyKind.PROBATION, "health", "Health information shared with offender managers"),
+    (AgencyKind.HEALTH, "health", "Health service's own records"),
+    (AgencyKind.DRUG_ALCOHOL, "health", "Treatment providers"),
+]
+
+
 def seed() -> None:
     services.roles_sync()
     for code, name, kind in AGENCIES:
         if not Agency.objects.filter(code=code).exists():
             services.agency_create(code=code, name=name, kind=kind, by=None)
+    for kind, sensitivity, note in SHARING_AGREEMENT:
+        SharingRule.objects.get_or_create(
+            agency_kind=kind, sensitivity=sensitivity, defaults={"note": note}
+        )
     user_model = get_user_model()
     for demo in USERS:
         if user_model.objects.filter(username=demo.username).exists():

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
 
-from .models import Agency, Membership, SharingRule
+from .models import Agency, Membership, Role, SharingRule
 
 STANDARD = "standard"
 
@@ -42,3 +45,23 @@ def visible_sensitivities(agency: Agency | None) -> frozenset[str]:
         SharingRule.objects.filter(agency_kind=agency.kind).values_list("sensitivity", flat=True)
     )
     return frozenset({STANDARD, *classes})
+
+
+def agency_user_list_for(user: User | AnonymousUser) -> QuerySet[Membership]:
+    """The members of the acting agency admin's own agency (and only theirs)."""
+    membership = membership_of(user)
+    if membership is None or membership.role != Role.AGENCY_ADMIN:
+        raise PermissionDenied("Only agency admins manage their agency's users.")
+    return (
+        Membership.objects.filter(agency=membership.agency)
+        .select_related("user", "agency")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+def agency_member_get_for(user: User | AnonymousUser, user_id: int) -> Membership:
+    """One member of the admin's agency; another agency's user is a 404."""
+    member = agency_user_list_for(user).filter(user_id=user_id).first()
+    if member is None:
+        raise Http404("No such user in your agency.")
+    return member

@@ -101,3 +101,28 @@ def user_deactivate(*, user: User, by: User | None) -> User:
         details={"deactivated": True, "sessions_ended": ended},
     )
     return user
+
+
+@transaction.atomic
+def membership_role_change(
+    *, membership: Membership, role: Role | str, by: User | None
+) -> Membership:
+    """Move a user to another role: their role group changes with it."""
+    locked = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    previous = locked.role
+    if previous == role:
+        return locked
+    locked.user.groups.remove(Group.objects.get(name=role_group_name(previous)))
+    locked.user.groups.add(Group.objects.get(name=role_group_name(role)))
+    locked.role = role
+    locked.save(update_fields=["role"])
+    locked.user.is_staff = role == Role.SYSTEM_ADMIN
+    locked.user.save(update_fields=["is_staff"])
+    audit_record(
+        action=Action.ALTER,
+        actor=by,
+        obj=locked.user,
+        details={"role": {"from": previous, "to": str(role)}},
+    )
+    membership.role = locked.role
+    return locked

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "rrcase.signin.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "rrcase.audit.denials.AccessDeniedAuditMiddleware",
     "rrcase.core.middleware.NoStoreMiddleware",
     # Turns a locked-out sign-in into the lockout page; django-axes wants it last.
     "axes.middleware.AxesMiddleware",
@@ -242,6 +243,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "EXCEPTION_HANDLER": "rrcase.audit.denials.api_exception_handler",
     "PAGE_SIZE": 25,
 }
 SPECTACULAR_SETTINGS = {
