@@ -38,7 +38,7 @@ person_spec = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -58,17 +58,20 @@ def test_visible_set_equals_the_sharing_rules(borough, specs):
             lead_agency=agencies[spec["lead"]],
             by=None,
         )
-        granted = {spec["lead"]}
+        # The model: an agency is granted while any (agency, reason) involvement is
+        # active; the lead agency's own involvement is never ended here.
+        active = {(spec["lead"], InvolvementReason.LEAD_AGENCY, "")}
         for code, reason, ended in spec["involved"]:
             services.involvement_start(
                 person=person, agency=agencies[code], reason=reason, source=f"s{n}", by=None
             )
+            active.add((code, reason, f"s{n}"))
             if ended:
                 services.involvement_end(
                     person=person, agency=agencies[code], reason=reason, source=f"s{n}", by=None
                 )
-            else:
-                granted.add(code)
+                active.discard((code, reason, f"s{n}"))
+        granted = {code for code, _, _ in active}
         named = spec["restricted_to"]
         if named is not None:
             services.person_restrict(
