@@ -8,6 +8,7 @@ urlpatterns = [
     path("agency/", include("rrcase.access.urls")),
     path("audit/", include("rrcase.audit.urls")),
     path("admin/", admin.site.urls),
+    path("imports/", include("offenders.imports_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 

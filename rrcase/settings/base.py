@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "pathways",
     "panels",
     "reporting",
+    # Scale data generator and benchmarks (management commands only).
+    "bench",
 ]
 
 MIDDLEWARE = [
