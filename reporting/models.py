@@ -9,10 +9,11 @@ table, so two price years are never mixed.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
-from offenders.models import OffenceCategory
+from offenders.models import Cohort, OffenceCategory
 
 
 class UnitCostTable(models.Model):
@@ -57,3 +58,69 @@ class UnitCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()}: £{self.cost}"
+
+
+class ReportKind(models.TextChoices):
+    QUARTERLY = "quarterly", "Quarterly CSP report"
+    ON_DEMAND = "on_demand", "On demand"
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ReportRun(models.Model):
+    """One run of the KPI report: what was asked, under which definition
+    version, and what came out. Downloads (CSV, XLSX, PDF) are rendered from
+    `results`, so a run's files always match its figures."""
+
+    kind = models.CharField(max_length=10, choices=ReportKind.choices)
+    status = models.CharField(
+        max_length=8, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    as_of = models.DateField()
+    cohort = models.CharField(max_length=5, choices=Cohort.choices, default=Cohort.IOM)
+    cost_table = models.ForeignKey(
+        UnitCostTable, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    parameters = models.JSONField(default=dict)
+    definition_version = models.PositiveSmallIntegerField()
+    results = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # The beat task creates each quarter's automatic run once.
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "cohort"],
+                condition=Q(kind="quarterly"),
+                name="one_quarterly_run_per_quarter",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="report_period_in_order"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-requested_at"], name="report_run_requested"),
+            models.Index(fields=["period_start", "period_end", "cohort"], name="report_run_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_start} to {self.period_end}"

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import User
-from django.db import transaction
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from offenders.models import OffenceCategory
+from offenders.models import Cohort, OffenceCategory
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 
-from .models import UnitCost, UnitCostTable
+from .kpis import DEFINITION_VERSION, Period, kpi_results
+from .kpis.profile import cohort_profile
+from .models import ReportKind, ReportRun, ReportStatus, UnitCost, UnitCostTable
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -67,3 +74,142 @@ def unit_cost_table_load(
     if make_default:
         table = unit_cost_table_make_default(table=table, by=by)
     return table
+
+
+def quarter_before(day: date) -> tuple[date, date]:
+    """The last calendar quarter that ended before `day`."""
+    this_quarter_start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    end = this_quarter_start - timedelta(days=1)
+    return date(end.year, end.month - 2, 1), end
+
+
+@transaction.atomic
+def report_run_request(
+    *,
+    by: User | None,
+    start: date,
+    end: date,
+    as_of: date | None = None,
+    cohort: str = Cohort.IOM,
+    cost_table: UnitCostTable | None = None,
+    kind: ReportKind = ReportKind.ON_DEMAND,
+) -> ReportRun:
+    """A new report run, queued once this transaction commits."""
+    if start > end:
+        raise ValueError("The period must end on or after the day it starts.")
+    if cohort not in Cohort.values:
+        raise ValueError(f"Unknown cohort {cohort!r}.")
+    as_of = as_of or timezone.localdate()
+    table = cost_table or UnitCostTable.objects.filter(is_default=True).first()
+    run = ReportRun.objects.create(
+        kind=kind,
+        period_start=start,
+        period_end=end,
+        as_of=as_of,
+        cohort=cohort,
+        cost_table=table,
+        definition_version=DEFINITION_VERSION,
+        parameters={
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "as_of": as_of.isoformat(),
+            "cohort": cohort,
+            "cost_table_id": table.pk if table else None,
+        },
+        requested_by=by,
+    )
+    audit_record(
+        action=Action.COLLECT,
+        actor=by,
+        obj=run,
+        details={"report": run.kind, **run.parameters},
+    )
+    _queue(run)
+    return run
+
+
+def _queue(run: ReportRun) -> None:
+    from .tasks import report_run_process
+
+    run_id = run.pk
+    transaction.on_commit(lambda: report_run_process.delay(run_id))
+
+
+def quarterly_report_ensure(*, today: date | None = None) -> ReportRun | None:
+    """Make sure the quarter that ended last has its automatic report. Called
+    daily by beat: the first call after a quarter ends creates the run; later
+    calls find it and do nothing, so a missed day is caught up the next."""
+    today = today or timezone.localdate()
+    start, end = quarter_before(today)
+    if ReportRun.objects.filter(
+        kind=ReportKind.QUARTERLY, period_start=start, period_end=end, cohort=Cohort.IOM
+    ).exists():
+        return None
+    try:
+        return report_run_request(
+            by=None, start=start, end=end, as_of=today, kind=ReportKind.QUARTERLY
+        )
+    except IntegrityError:
+        # Another beat tick made it at the same moment.
+        return None
+
+
+def report_run_execute(*, run_id: int) -> ReportRun:
+    """Fill a run with its results. Idempotent: a finished run is left alone; a
+    run left "running" by a lost worker is simply computed again (the figures
+    depend only on its stored parameters and the data)."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().get(pk=run_id)
+        if run.status == ReportStatus.DONE:
+            return run
+        run.status = ReportStatus.RUNNING
+        run.started_at = timezone.now()
+        run.attempts += 1
+        run.error = ""
+        run.save(update_fields=["status", "started_at", "attempts", "error"])
+    try:
+        period = Period(start=run.period_start, end=run.period_end, as_of=run.as_of)
+        results = {
+            "kpis": kpi_results(
+                start=run.period_start,
+                end=run.period_end,
+                as_of=run.as_of,
+                cohort=run.cohort,
+                cost_table_id=run.parameters.get("cost_table_id"),
+            ),
+            "profile": cohort_profile(period, run.cohort),
+        }
+    except Exception as error:
+        logger.exception("Report run %s failed", run_id)
+        ReportRun.objects.filter(pk=run_id).update(
+            status=ReportStatus.FAILED,
+            finished_at=timezone.now(),
+            # The class only: messages could carry data values.
+            error=f"The report could not be produced ({type(error).__name__}).",
+        )
+        run.refresh_from_db()
+        return run
+    ReportRun.objects.filter(pk=run_id).update(
+        status=ReportStatus.DONE, results=results, finished_at=timezone.now()
+    )
+    run.refresh_from_db()
+    return run
+
+
+def report_download_record(
+    *, run: ReportRun, by: User | AnonymousUser, file_format: str, publication: bool
+) -> None:
+    """Every download is a disclosure (DPA 2018 s.62), with its recipient."""
+    name = by.get_full_name() if isinstance(by, User) else ""
+    audit_record(
+        action=Action.DISCLOSE,
+        actor=by,
+        obj=run,
+        recipient=name or by.get_username(),
+        details={
+            "format": file_format,
+            "publication": publication,
+            "period": [run.parameters.get("start"), run.parameters.get("end")],
+            "definition_version": run.definition_version,
+        },
+    )

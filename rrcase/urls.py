@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("rrcase.signin.urls")),
     path("agency/", include("rrcase.access.urls")),
     path("audit/", include("rrcase.audit.urls")),
+    path("reports/", include("reporting.urls")),
     path("admin/", admin.site.urls),
     path("imports/", include("offenders.imports_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

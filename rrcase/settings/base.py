@@ -236,6 +236,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {"task": "rrcase.core.tasks.worker_heartbeat", "schedule": 60.0},
+    # Daily, idempotent: makes the last quarter's CSP report once, the first day
+    # after the quarter ends (a missed day is caught up the next).
+    "quarterly-report": {"task": "reporting.tasks.quarterly_report", "schedule": 24 * 60 * 60.0},
 }
 
 REST_FRAMEWORK = {

@@ -1,0 +1,96 @@
+"""Who is in a cohort at the end of a period: size, gender, age bands,
+ethnicity, BRAG and overlap with other schemes. Aggregates only — this is for
+the quarterly report, not part of the `kpi` contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from offenders.models import Brag, Cohort, Gender
+
+from .common import Period, fetch_all
+
+AGE_BANDS = ("under 18", "18-24", "25-34", "35-44", "45-54", "55 and over")
+NOT_RECORDED = "not recorded"
+
+PROFILE_SQL = """
+WITH members AS (
+    SELECT DISTINCT m.person_id
+    FROM offenders_cohortmembership m
+    WHERE m.cohort = %(cohort)s
+      AND m.start_date <= %(end)s
+      AND m.start_date <= %(as_of)s
+      AND (m.end_date IS NULL OR m.end_date >= %(end)s OR m.end_date > %(as_of)s)
+),
+people AS (
+    SELECT
+        p.gender,
+        CASE
+            WHEN age < 18 THEN 'under 18'
+            WHEN age < 25 THEN '18-24'
+            WHEN age < 35 THEN '25-34'
+            WHEN age < 45 THEN '35-44'
+            WHEN age < 55 THEN '45-54'
+            ELSE '55 and over'
+        END AS age_band,
+        coalesce(nullif(trim(p.ethnicity), ''), 'not recorded') AS ethnicity,
+        coalesce(nullif(p.brag, ''), 'not recorded') AS brag
+    FROM members
+    JOIN offenders_person p ON p.id = members.person_id
+    CROSS JOIN LATERAL (
+        SELECT date_part('year', age(%(end)s::date, p.date_of_birth))::int AS age
+    ) AS a
+)
+SELECT
+    GROUPING(gender, age_band, ethnicity, brag) AS grouping_id,
+    gender, age_band, ethnicity, brag, count(*)
+FROM people
+GROUP BY GROUPING SETS ((), (gender), (age_band), (ethnicity), (brag))
+"""
+
+OVERLAP_SQL = """
+WITH members AS (
+    SELECT DISTINCT m.person_id
+    FROM offenders_cohortmembership m
+    WHERE m.cohort = %(cohort)s
+      AND m.start_date <= %(end)s
+      AND m.start_date <= %(as_of)s
+      AND (m.end_date IS NULL OR m.end_date >= %(end)s OR m.end_date > %(as_of)s)
+)
+SELECT o.cohort, count(DISTINCT o.person_id)
+FROM members
+JOIN offenders_cohortmembership o ON o.person_id = members.person_id
+WHERE o.cohort <> %(cohort)s
+  AND o.start_date <= %(end)s
+  AND o.start_date <= %(as_of)s
+  AND (o.end_date IS NULL OR o.end_date >= %(end)s OR o.end_date > %(as_of)s)
+GROUP BY o.cohort
+"""
+
+_GROUPING_IDS = {0b0111: "gender", 0b1011: "age_band", 0b1101: "ethnicity", 0b1110: "brag"}
+_COLUMN = {"gender": 1, "age_band": 2, "ethnicity": 3, "brag": 4}
+
+
+def cohort_profile(period: Period, cohort: str = Cohort.IOM) -> dict[str, Any]:
+    """People with a membership of `cohort` active on the last day of the
+    period (as known on as-of), each once. Age is age on that day; BRAG is
+    each person's current status (BRAG history is not kept per day)."""
+    params = {**period.params, "cohort": str(cohort)}
+    size = 0
+    groups: dict[str, dict[str, int]] = {
+        "gender": dict.fromkeys([str(g) for g in Gender], 0),
+        "age_band": dict.fromkeys(AGE_BANDS, 0),
+        "ethnicity": {},
+        "brag": dict.fromkeys([*(str(b) for b in Brag), NOT_RECORDED], 0),
+    }
+    for row in fetch_all(PROFILE_SQL, params):
+        breakdown = _GROUPING_IDS.get(row[0])
+        if breakdown is None:
+            size = int(row[5])
+        else:
+            groups[breakdown][str(row[_COLUMN[breakdown]])] = int(row[5])
+    groups["ethnicity"] = dict(sorted(groups["ethnicity"].items()))
+    overlap = dict.fromkeys([str(c) for c in Cohort if c != cohort], 0)
+    for other, count in fetch_all(OVERLAP_SQL, params):
+        overlap[str(other)] = int(count)
+    return {"cohort": str(cohort), "size": size, **groups, "also_in": overlap}

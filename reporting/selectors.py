@@ -1,0 +1,98 @@
+"""Every read of report runs, scoped to the acting user.
+
+Reports are partnership-wide aggregates and never name anyone (DESIGN.md
+"Who uses it"). Analysts and panel chairs may run and download them;
+practitioners may read them; other roles have no reporting access (403).
+A run still in progress is visible only to whoever asked for it (404 to
+anyone else), so its progress page cannot be watched by others.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from rrcase.access.models import Role
+from rrcase.access.selectors import role_of
+
+from .models import ReportRun, ReportStatus, UnitCostTable
+
+REPORT_READ_ROLES = frozenset({Role.ANALYST, Role.PANEL_CHAIR, Role.PRACTITIONER})
+REPORT_RUN_ROLES = frozenset({Role.ANALYST, Role.PANEL_CHAIR})
+
+
+def report_may_read(user: User | AnonymousUser) -> bool:
+    return role_of(user) in REPORT_READ_ROLES
+
+
+def report_may_run(user: User | AnonymousUser) -> bool:
+    """Run, download and export reports."""
+    return role_of(user) in REPORT_RUN_ROLES
+
+
+def report_require_read(user: User | AnonymousUser) -> None:
+    if not report_may_read(user):
+        raise PermissionDenied("Your role does not include reports.")
+
+
+def report_require_run(user: User | AnonymousUser) -> None:
+    if not report_may_run(user):
+        raise PermissionDenied("Your role may read reports but not run or download them.")
+
+
+def report_run_list_for(user: User | AnonymousUser) -> QuerySet[ReportRun]:
+    """Finished runs for everyone with report access; unfinished ones only
+    for whoever asked for them."""
+    if not report_may_read(user):
+        return ReportRun.objects.none()
+    return (
+        ReportRun.objects.filter(Q(status=ReportStatus.DONE) | Q(requested_by_id=user.pk or 0))
+        .select_related("requested_by", "cost_table")
+        .defer("results")
+    )
+
+
+def report_run_get_for(user: User | AnonymousUser, run_id: int) -> ReportRun:
+    """One run, or PermissionDenied (role without reports) / Http404 (not
+    visible to this user)."""
+    report_require_read(user)
+    run = report_run_list_for(user).defer(None).filter(pk=run_id).first()
+    if run is None:
+        raise Http404("No such report.")
+    return run
+
+
+def report_run_progress_for(user: User | AnonymousUser, run_id: int) -> ReportRun:
+    """A run's status for its progress page: only the user who asked for it."""
+    report_require_read(user)
+    run = (
+        ReportRun.objects.filter(pk=run_id, requested_by_id=user.pk or 0)
+        .only("id", "status", "error", "kind", "period_start", "period_end", "requested_by_id")
+        .first()
+    )
+    if run is None:
+        raise Http404("No such report.")
+    return run
+
+
+def report_run_previous(run: ReportRun) -> ReportRun | None:
+    """The last finished run before this one for the same period and cohort,
+    to show what late data entry changed."""
+    return (
+        ReportRun.objects.filter(
+            status=ReportStatus.DONE,
+            period_start=run.period_start,
+            period_end=run.period_end,
+            cohort=run.cohort,
+            requested_at__lt=run.requested_at,
+        )
+        .exclude(pk=run.pk)
+        .order_by("-requested_at", "-id")
+        .first()
+    )
+
+
+def unit_cost_tables() -> QuerySet[UnitCostTable]:
+    return UnitCostTable.objects.all()

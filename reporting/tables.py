@@ -1,0 +1,269 @@
+"""A report run's results as tables: the one shape the report page, the CSV,
+XLSX and PDF downloads and the charts are all drawn from, so they always agree.
+
+Publication mode (DOMAIN.md "Publication"): counts from 1 to 4 show as `[c]`,
+and so does any rate or cost built on a suppressed count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SUPPRESSED = "[c]"
+
+BREAKDOWN_LABELS = {
+    "age_group": "Age at index date",
+    "gender": "Gender",
+    "index_disposal_type": "Index disposal",
+    "cohort_membership": "Cohort at index date",
+}
+PROFILE_LABELS = {
+    "gender": "Gender",
+    "age_band": "Age band",
+    "ethnicity": "Ethnicity",
+    "brag": "BRAG status (now)",
+    "also_in": "Also in another scheme",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    # text | count | rate (a percentage) | ratio | money
+    kind: str = "text"
+    # For rates, ratios and money: the counts in the same row they are built on.
+    basis: tuple[str, ...] = ()
+
+
+@dataclass
+class Table:
+    slug: str
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+
+    def header(self) -> list[str]:
+        return [c.label for c in self.columns]
+
+    def values(self) -> list[list[Any]]:
+        return [[row.get(c.key) for c in self.columns] for row in self.rows]
+
+
+def display(value: Any, kind: str) -> str:
+    """A figure as the report page and PDF show it."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    if kind == "rate":
+        return f"{value:,.1f}"
+    if kind == "ratio":
+        return f"{value:,.2f}"
+    if kind == "money":
+        return f"£{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _suppress(table: Table) -> Table:
+    counts = [c.key for c in table.columns if c.kind == "count"]
+    derived = [c for c in table.columns if c.basis]
+    rows = []
+    for row in table.rows:
+        row = dict(row)
+        hidden = {k for k in counts if isinstance(row.get(k), int) and 1 <= row[k] <= 4}
+        for key in hidden:
+            row[key] = SUPPRESSED
+        for column in derived:
+            if hidden & set(column.basis) and row.get(column.key) is not None:
+                row[column.key] = SUPPRESSED
+        rows.append(row)
+    notes = [*table.notes, "[c]: a count from 1 to 4, or a figure built on one, is suppressed."]
+    return Table(table.slug, table.title, table.columns, rows, notes)
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+REOFFENDING_COLUMNS = [
+    Column("breakdown", "Breakdown"),
+    Column("group", "Group"),
+    Column("cohort", "Cohort", "count"),
+    Column("reoffenders", "Reoffenders", "count"),
+    Column("binary_rate", "Binary rate (%)", "rate", ("cohort", "reoffenders")),
+    Column("reoffences", "Reoffences", "count"),
+    Column("frequency_per_offender", "Reoffences per offender", "ratio", ("cohort", "reoffences")),
+    Column(
+        "frequency_per_reoffender",
+        "Reoffences per reoffender",
+        "ratio",
+        ("reoffenders", "reoffences"),
+    ),
+]
+
+
+def _proven_reoffending(kpi: dict[str, Any]) -> Table:
+    figures = [c.key for c in REOFFENDING_COLUMNS[2:]]
+    rows = [{"breakdown": "All", "group": "All", **{k: kpi[k] for k in figures}}]
+    for breakdown, groups in kpi["breakdowns"].items():
+        for group, counts in groups.items():
+            rows.append(
+                {
+                    "breakdown": BREAKDOWN_LABELS.get(breakdown, breakdown),
+                    "group": _label(group),
+                    **{k: counts[k] for k in figures},
+                }
+            )
+    notes = [
+        "Each person once, at their earliest index event in the period; reoffences are "
+        "proven offences within 12 months, proven within 18 months.",
+        "Final figures." if kpi["final"] else "Not final: the 18-month waiting period is open.",
+    ]
+    return Table("proven_reoffending", "Proven reoffending", REOFFENDING_COLUMNS, rows, notes)
+
+
+def _cohort_offending(kpi: dict[str, Any], cohort: str) -> Table:
+    columns = [
+        Column("cohort", "People in cohort", "count"),
+        Column("baseline_offences", "Offences in the 12 months before", "count"),
+        Column("followup_offences", "Offences in the 12 months after", "count"),
+        Column("change_percent", "Change (%)", "rate", ("baseline_offences", "followup_offences")),
+        Column("followup_offenders", "People offending after", "count"),
+    ]
+    notes = [
+        f"People in the {cohort.upper()} cohort on the first day of the period.",
+        "Final figures." if kpi["final"] else "Not final: outcomes may still be recorded.",
+    ]
+    title = f"{cohort.upper()} cohort offending"
+    return Table("cohort_offending", title, columns, [dict(kpi)], notes)
+
+
+def _end_of_supervision(ni143: dict[str, Any], ni144: dict[str, Any]) -> Table:
+    columns = [
+        Column("indicator", "Indicator"),
+        Column("numerator", "Numerator", "count"),
+        Column("denominator", "Denominator", "count"),
+        Column("excluded", "Excluded (status not known)", "count"),
+        Column("rate", "Rate (%)", "rate", ("numerator", "denominator")),
+    ]
+    rows = [
+        {"indicator": "NI 143 settled accommodation", **ni143},
+        {"indicator": "NI 144 employment", **ni144},
+    ]
+    notes = ["Supervised licences, PSS, community orders and SSOs ending in the period."]
+    return Table("end_of_supervision", "At the end of supervision", columns, rows, notes)
+
+
+def _ni18(kpi: dict[str, Any]) -> Table:
+    columns = [
+        Column("cohort", "Adults on the caseload", "count"),
+        Column("reoffenders", "Reoffenders", "count"),
+        Column("actual_rate", "Actual rate (%)", "rate", ("cohort", "reoffenders")),
+        Column("predicted_rate", "Predicted rate (%)", "rate", ("cohort",)),
+        Column("difference_percent", "Difference (%)", "rate", ("cohort", "reoffenders")),
+        Column("excluded_no_prediction", "Left out: no prediction", "count"),
+    ]
+    notes = [
+        "Caseload on the day before the period; proven reoffending in the period.",
+        "Final figures." if kpi["final"] else "Not final: the 6-month waiting period is open.",
+    ]
+    return Table("ni18", "NI 18 reoffending against prediction", columns, [dict(kpi)], notes)
+
+
+def _iom_impact(kpi: dict[str, Any], cohort: str) -> Table:
+    columns = [
+        Column("phase", "Phase"),
+        Column("memberships", "Memberships", "count"),
+        Column("offences", "Proven offences", "count"),
+        Column("cost", "Cost of crime (£)", "money", ("offences",)),
+    ]
+    rows = [
+        {
+            "phase": phase.capitalize(),
+            "memberships": kpi["after_cohort"] if phase == "after" else kpi["memberships"],
+            "offences": kpi[f"{phase}_offences"],
+            "cost": kpi[f"{phase}_cost"],
+        }
+        for phase in ("before", "during", "after")
+    ]
+    notes = [
+        "Before: 12 months before joining. During: while in the cohort. After: 12 months "
+        "after leaving, only for memberships whose 12 months have passed.",
+    ]
+    table = kpi.get("cost_table")
+    if table:
+        notes.append(f"Costs: {table['name']} unit costs, {table['price_year']} prices.")
+        if table["uncosted_categories"]:
+            uncosted = ", ".join(_label(c).lower() for c in table["uncosted_categories"])
+            notes.append(f"Not costed (counted as £0): {uncosted}.")
+    else:
+        notes.append("No unit cost table is loaded, so costs are not shown.")
+    title = f"{cohort.upper()} offending before, during and after"
+    return Table("iom_impact", title, columns, rows, notes)
+
+
+def _profile(profile: dict[str, Any]) -> Table:
+    columns = [
+        Column("characteristic", "Characteristic"),
+        Column("group", "Group"),
+        Column("people", "People", "count"),
+    ]
+    rows: list[dict[str, Any]] = [
+        {"characteristic": "All", "group": "All", "people": profile["size"]}
+    ]
+    for key, label in PROFILE_LABELS.items():
+        for group, count in profile[key].items():
+            name = group.upper() if key == "also_in" else _label(group)
+            rows.append({"characteristic": label, "group": name, "people": count})
+    cohort = profile["cohort"].upper()
+    notes = [f"People in the {cohort} cohort on the last day of the period. Age on that day."]
+    return Table("cohort_profile", f"{cohort} cohort profile", columns, rows, notes)
+
+
+def about_table(run_parameters: dict[str, Any], kpis: dict[str, Any]) -> Table:
+    columns = [Column("item", "Item"), Column("value", "Value")]
+    cost_table = kpis["iom_impact"].get("cost_table")
+    rows = [
+        {"item": "Marking", "value": "OFFICIAL-SENSITIVE"},
+        {"item": "Period start", "value": kpis["period"]["start"]},
+        {"item": "Period end", "value": kpis["period"]["end"]},
+        {"item": "Data as of", "value": kpis["as_of"]},
+        {"item": "Cohort", "value": str(run_parameters.get("cohort", "iom")).upper()},
+        {"item": "KPI definition version", "value": kpis["definition_version"]},
+        {
+            "item": "Unit cost table",
+            "value": f"{cost_table['name']} ({cost_table['price_year']} prices)"
+            if cost_table
+            else "none",
+        },
+    ]
+    return Table("about", "About this report", columns, rows)
+
+
+def report_tables(
+    results: dict[str, Any], parameters: dict[str, Any], *, publication: bool = False
+) -> list[Table]:
+    """Every table of a run's report, in report order."""
+    kpis = results["kpis"]
+    cohort = str(parameters.get("cohort", "iom"))
+    tables = [
+        _proven_reoffending(kpis["proven_reoffending"]),
+        _cohort_offending(kpis["cohort_offending"], cohort),
+        _end_of_supervision(kpis["ni143"], kpis["ni144"]),
+        _ni18(kpis["ni18"]),
+        _iom_impact(kpis["iom_impact"], cohort),
+        _profile(results["profile"]),
+    ]
+    if publication:
+        tables = [_suppress(t) for t in tables]
+    about = about_table(parameters, kpis)
+    if publication:
+        about.rows.append(
+            {"item": "Edition", "value": "for publication (small numbers suppressed)"}
+        )
+    return [about, *tables]
