@@ -109,4 +109,21 @@ def report_charts(tables: list[Table]) -> dict[str, list[Chart]]:
             bar_chart("chart-ages", "People by age band", ages),
         )
     ]
+    if "trend" in by_slug:
+        title = "Binary reoffending rate by quarter"
+        bars = [(r["quarter"], r["binary_rate"]) for r in by_slug["trend"].rows]
+        charts["trend"] = [
+            Chart("chart-trend", title, "trend", bar_chart("chart-trend", title, bars, "%"))
+        ]
+    if "disproportionality" in by_slug:
+        title = "Share of each group enforced against"
+        bars = [(r["ethnicity"], r["enforced_rate"]) for r in by_slug["disproportionality"].rows]
+        charts["disproportionality"] = [
+            Chart(
+                "chart-enforced",
+                title,
+                "disproportionality",
+                bar_chart("chart-enforced", title, bars, "%"),
+            )
+        ]
     return charts

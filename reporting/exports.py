@@ -59,7 +59,7 @@ def report_xlsx(tables: list[Table], *, title: str) -> bytes:
         for note in table.notes:
             sheet.append([safe_cell(note)])
         sheet["A1"].font = bold
-        for index, _ in enumerate(table.columns):
+        for index, _ in enumerate(table.visible_columns):
             letter = sheet.cell(row=3, column=index + 1).column_letter
             sheet.column_dimensions[letter].width = 24
     workbook.properties.title = title
@@ -110,7 +110,7 @@ def report_pdf(tables: list[Table], *, title: str) -> bytes:
         with pdf.table(text_align="LEFT", line_height=5.5, first_row_as_headings=True) as grid:
             grid.row([_latin(h) for h in table.header()])
             for row in table.rows:
-                grid.row([_latin(display(row.get(c.key), c.kind)) for c in table.columns])
+                grid.row([_latin(display(row.get(c.key), c.kind)) for c in table.visible_columns])
         _pdf_bars(pdf, table)
         pdf.set_font("Helvetica", "I", 8)
         for note in table.notes:

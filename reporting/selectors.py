@@ -96,3 +96,20 @@ def report_run_previous(run: ReportRun) -> ReportRun | None:
 
 def unit_cost_tables() -> QuerySet[UnitCostTable]:
     return UnitCostTable.objects.all()
+
+
+def report_run_changes(run: ReportRun, previous: ReportRun | None) -> list[dict[str, object]]:
+    """Headline figures that differ from the previous run of the same period
+    (usually late data entry)."""
+    if previous is None or not previous.results or not run.results:
+        return []
+    changes: list[dict[str, object]] = []
+    now, before = run.results["kpis"], previous.results["kpis"]
+    for kpi in ("proven_reoffending", "cohort_offending", "ni143", "ni144", "ni18", "iom_impact"):
+        for measure, value in now.get(kpi, {}).items():
+            if isinstance(value, dict):
+                continue
+            old = before.get(kpi, {}).get(measure)
+            if old != value:
+                changes.append({"kpi": kpi, "measure": measure, "before": old, "now": value})
+    return changes

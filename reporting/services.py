@@ -16,7 +16,9 @@ from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 
 from .kpis import DEFINITION_VERSION, Period, kpi_results
+from .kpis.activity import compliance_and_enforcement, disproportionality
 from .kpis.profile import cohort_profile
+from .kpis.trend import headline_trend
 from .models import ReportKind, ReportRun, ReportStatus, UnitCost, UnitCostTable
 
 logger = logging.getLogger(__name__)
@@ -178,6 +180,9 @@ def report_run_execute(*, run_id: int) -> ReportRun:
                 cost_table_id=run.parameters.get("cost_table_id"),
             ),
             "profile": cohort_profile(period, run.cohort),
+            "trend": headline_trend(end=run.period_end, as_of=run.as_of, cohort=run.cohort),
+            "compliance": compliance_and_enforcement(period, run.cohort),
+            "disproportionality": disproportionality(period, run.cohort),
         }
     except Exception as error:
         logger.exception("Report run %s failed", run_id)

@@ -35,6 +35,8 @@ class Column:
     kind: str = "text"
     # For rates, ratios and money: the counts in the same row they are built on.
     basis: tuple[str, ...] = ()
+    # Kept for suppression (a rate's basis) but not shown or exported.
+    hidden: bool = False
 
 
 @dataclass
@@ -45,11 +47,15 @@ class Table:
     rows: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def visible_columns(self) -> list[Column]:
+        return [c for c in self.columns if not c.hidden]
+
     def header(self) -> list[str]:
-        return [c.label for c in self.columns]
+        return [c.label for c in self.visible_columns]
 
     def values(self) -> list[list[Any]]:
-        return [[row.get(c.key) for c in self.columns] for row in self.rows]
+        return [[row.get(c.key) for c in self.visible_columns] for row in self.rows]
 
 
 def display(value: Any, kind: str) -> str:
@@ -225,6 +231,121 @@ def _profile(profile: dict[str, Any]) -> Table:
     return Table("cohort_profile", f"{cohort} cohort profile", columns, rows, notes)
 
 
+def _quarter(start: str) -> str:
+    year, month = int(start[:4]), int(start[5:7])
+    return f"{year} Q{(month - 1) // 3 + 1}"
+
+
+def _trend(rows: list[dict[str, Any]]) -> Table:
+    columns = [
+        Column("quarter", "Quarter"),
+        Column("reoffending_cohort", "Reoffending cohort", "count"),
+        Column("reoffenders", "Reoffenders", "count"),
+        Column("binary_rate", "Binary rate (%)", "rate", ("reoffending_cohort", "reoffenders")),
+        Column("final", "Final"),
+        Column("cohort_change_percent", "Cohort offending change (%)", "rate"),
+        Column("ni143_rate", "NI 143 (%)", "rate"),
+        Column("ni144_rate", "NI 144 (%)", "rate"),
+        Column("ni18_actual_rate", "NI 18 actual (%)", "rate"),
+        Column("ni18_predicted_rate", "NI 18 predicted (%)", "rate"),
+    ]
+    table_rows = [
+        {
+            **row,
+            "quarter": _quarter(row["start"]),
+            "final": "yes" if row["reoffending_final"] else "not yet",
+        }
+        for row in rows
+    ]
+    notes = [
+        "Headline figures for the eight calendar quarters up to the end of this period, "
+        "all as known on the report's as-of date. Quarters whose proven reoffending "
+        "waiting period is still open are not final.",
+    ]
+    return Table("trend", "Eight-quarter trend", columns, table_rows, notes)
+
+
+ENFORCEMENT_LABELS = {
+    "warning_letter": "Warning letters",
+    "breach": "Breaches",
+    "recall_requested": "Recalls requested",
+    "recall": "Recalls",
+    "arrest": "Arrests",
+    "civil_order": "Civil orders",
+}
+
+
+def _compliance(section: dict[str, Any], cohort: str) -> Table:
+    columns = [
+        Column("measure", "Measure"),
+        Column("number", "Number", "count"),
+        Column("people", "People", "count"),
+    ]
+    rows: list[dict[str, Any]] = [
+        {"measure": "People in the cohort in the period", "number": section["people"]},
+        {"measure": "Appointments attended", "number": section["attended"]},
+        {"measure": "Missed (acceptable)", "number": section["missed_acceptable"]},
+        {
+            "measure": "Missed (unacceptable)",
+            "number": section["missed_unacceptable"],
+            "people": section["people_missing_unacceptably"],
+        },
+    ]
+    for kind, counts in section["enforcement"].items():
+        rows.append(
+            {
+                "measure": ENFORCEMENT_LABELS.get(kind, _label(kind)),
+                "number": counts["actions"],
+                "people": counts["people"],
+            }
+        )
+    notes = [
+        f"Appointments, visits and drug tests, and enforcement actions, in the period for "
+        f"people in the {cohort.upper()} cohort at any time in it."
+    ]
+    return Table("compliance", "Compliance and enforcement", columns, rows, notes)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _disproportionality(rows: list[dict[str, Any]], cohort: str) -> Table:
+    totals = {k: sum(r[k] for r in rows) for k in ("recorded", "selected", "in_cohort", "enforced")}
+    columns = [
+        Column("ethnicity", "Ethnicity"),
+        Column("recorded", "People recorded", "count"),
+        Column("recorded_share", "% of recorded", "rate", ("recorded",)),
+        Column("selected", f"Selected into {cohort.upper()}", "count"),
+        Column("selected_share", "% of selected", "rate", ("selected",)),
+        Column("in_cohort", "In the cohort", "count"),
+        Column("cohort_share", "% of cohort", "rate", ("in_cohort",)),
+        Column("enforced", "Breach, recall or arrest", "count"),
+        Column("enforced_share", "% of enforced", "rate", ("enforced",)),
+        Column("enforced_rate", "% of group enforced", "rate", ("enforced", "in_cohort")),
+    ]
+    table_rows = [
+        {
+            **row,
+            "ethnicity": row["ethnicity"] if row["ethnicity"] != "not recorded" else "Not recorded",
+            "recorded_share": _share(row["recorded"], totals["recorded"]),
+            "selected_share": _share(row["selected"], totals["selected"]),
+            "cohort_share": _share(row["in_cohort"], totals["in_cohort"]),
+            "enforced_share": _share(row["enforced"], totals["enforced"]),
+            "enforced_rate": _share(row["enforced"], row["in_cohort"]),
+        }
+        for row in rows
+    ]
+    notes = [
+        "Selection is set against everyone recorded; enforcement against the cohort's "
+        "make-up. A group's share of those enforced against well above its share of the "
+        "cohort is a question for the partnership, not a finding.",
+    ]
+    return Table(
+        "disproportionality", "Disproportionality by ethnicity", columns, table_rows, notes
+    )
+
+
 def about_table(run_parameters: dict[str, Any], kpis: dict[str, Any]) -> Table:
     columns = [Column("item", "Item"), Column("value", "Value")]
     cost_table = kpis["iom_impact"].get("cost_table")
@@ -251,14 +372,21 @@ def report_tables(
     """Every table of a run's report, in report order."""
     kpis = results["kpis"]
     cohort = str(parameters.get("cohort", "iom"))
+    # Sections added after the first runs are skipped for older runs' results.
     tables = [
         _proven_reoffending(kpis["proven_reoffending"]),
         _cohort_offending(kpis["cohort_offending"], cohort),
         _end_of_supervision(kpis["ni143"], kpis["ni144"]),
         _ni18(kpis["ni18"]),
         _iom_impact(kpis["iom_impact"], cohort),
-        _profile(results["profile"]),
     ]
+    if "trend" in results:
+        tables.append(_trend(results["trend"]))
+    tables.append(_profile(results["profile"]))
+    if "compliance" in results:
+        tables.append(_compliance(results["compliance"], cohort))
+    if "disproportionality" in results:
+        tables.append(_disproportionality(results["disproportionality"], cohort))
     if publication:
         tables = [_suppress(t) for t in tables]
     about = about_table(parameters, kpis)

@@ -60,7 +60,7 @@ def report_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "tables": tables[1:],
             "about": tables[0],
             "charts": report_charts(tables),
-            "changes": _changes(run, previous),
+            "changes": selectors.report_run_changes(run, previous),
             "previous": previous,
             "publication": publication,
             "may_run": selectors.report_may_run(request.user),
@@ -122,19 +122,3 @@ def _title(run: ReportRun, publication: bool) -> str:
         f"(data as of {run.as_of:%-d %B %Y})"
     )
     return title + (" - for publication" if publication else "")
-
-
-def _changes(run: ReportRun, previous: ReportRun | None) -> list[dict[str, object]]:
-    """Headline figures that differ from the previous run of the same period."""
-    if previous is None or not previous.results or not run.results:
-        return []
-    changes = []
-    now, before = run.results["kpis"], previous.results["kpis"]
-    for kpi in ("proven_reoffending", "cohort_offending", "ni143", "ni144", "ni18", "iom_impact"):
-        for measure, value in now.get(kpi, {}).items():
-            if isinstance(value, dict):
-                continue
-            old = before.get(kpi, {}).get(measure)
-            if old != value:
-                changes.append({"kpi": kpi, "measure": measure, "before": old, "now": value})
-    return changes

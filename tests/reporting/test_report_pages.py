@@ -160,7 +160,10 @@ def test_xlsx_download_has_a_sheet_per_table_and_is_audited(finished_run, sign_i
         "At the end of supervision",
         "NI 18 reoffending against predi",
         "IOM offending before, during an",
+        "Eight-quarter trend",
         "IOM cohort profile",
+        "Compliance and enforcement",
+        "Disproportionality by ethnicity",
     ]
     sheet = book["Proven reoffending"]
     assert sheet["A1"].value == "OFFICIAL-SENSITIVE"
