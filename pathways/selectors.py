@@ -507,22 +507,29 @@ def gap_analysis(*, cohort: str = "", today: date | None = None) -> GapAnalysis:
     for r3 in (
         Service.objects.filter(is_active=True, provider__is_active=True)
         .annotate(taken=Coalesce(_places_taken(), Value(0)))
+        .annotate(
+            is_full=Case(
+                When(capacity__isnull=False, taken__gte=F("capacity"), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
         .values("pathway_id")
         .annotate(
             n=Count("id"),
-            capacity=Sum("capacity"),
+            capacity_total=Sum("capacity"),
             unlimited=Count("id", filter=Q(capacity__isnull=True)),
             taken_total=Sum("taken"),
-            full=Count("id", filter=Q(capacity__isnull=False, taken__gte=F("capacity"))),
+            full=Sum("is_full"),
         )
         .order_by()
     ):
         row = rows.get(r3["pathway_id"])
         if row:
             row.services = r3["n"]
-            row.capacity = None if r3["unlimited"] else r3["capacity"]
+            row.capacity = None if r3["unlimited"] else r3["capacity_total"]
             row.places_taken = r3["taken_total"] or 0
-            row.services_at_capacity = r3["full"]
+            row.services_at_capacity = r3["full"] or 0
 
     # Needs known to one agency whose services all sit with another, not yet referred.
     active_service = Service.objects.filter(

@@ -11,6 +11,8 @@ from django.urls import reverse
 NAVIGATION: list[tuple[str, str, str]] = [
     ("Home", "core:home", "/"),
     ("Reports", "reporting:list", "/reports/"),
+    ("Referrals", "pathways:inbox", "/referrals/"),
+    ("Services", "pathways:services", "/services/"),
 ]
 
 

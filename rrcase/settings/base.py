@@ -270,6 +270,7 @@ SERVICE_PHASE = "beta"
 DEMO_SEEDERS = [
     "rrcase.access.demo.seed",
     "offenders.demo.seed",
+    "pathways.demo.seed",
 ]
 
 LOGGING = {
