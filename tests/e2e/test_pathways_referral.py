@@ -1,0 +1,112 @@
+"""A probation officer records a need and refers the person to housing; the
+housing worker accepts the referral from the inbox; the officer sees it on
+the pathway plan. An axe check on every page visited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from offenders import services as offender_services
+from pathways.models import NeedType, Pathway, Provider, Service
+from rrcase.access.demo import DEMO_PASSWORD
+from rrcase.access.models import Agency
+from tests.signin.authenticator import code_for_secret
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign_in(page, username: str, secret: str) -> None:
+    """The real sign-in: password, then the code from the demo authenticator."""
+    page.goto("/sign-in/")
+    page.axe.check()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code from your authenticator app").fill(code_for_secret(secret))
+    page.axe.check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Welcome", exact=False)).to_be_visible()
+    page.axe.check()
+
+
+def test_probation_refers_to_housing_and_housing_accepts(page, borough, settings):
+    person = offender_services.person_create(
+        reference="E000001",
+        given_name="Jordan",
+        family_name="Example",
+        date_of_birth=date(1990, 4, 2),
+        lead_agency=Agency.objects.get(code="probation"),
+        by=None,
+    )
+    accommodation = Pathway.objects.get(code="accommodation")
+    cas3 = Service.objects.create(
+        provider=Provider.objects.create(
+            name="Northbridge Homes", agency=Agency.objects.get(code="housing")
+        ),
+        pathway=accommodation,
+        name="CAS3 temporary accommodation",
+        capacity=12,
+        response_target_hours=72,
+    )
+    cas3.need_types.add(NeedType.objects.get(pathway=accommodation, code="nfa"))
+
+    sign_in(page, "probation", settings.DEMO_TOTP_SECRET)
+    page.goto(f"/people/{person.pk}/pathways/plan/")
+    expect(page.get_by_role("heading", name="Pathway plan")).to_be_visible()
+    page.axe.check()
+
+    page.get_by_role("link", name="Record a need").click()
+    expect(page.get_by_role("heading", name="Record a need")).to_be_visible()
+    page.axe.check()
+    page.get_by_role("button", name="Record need").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    page.axe.check()
+    page.get_by_label("Need", exact=True).select_option(label="No fixed abode")
+    page.get_by_label("Note (optional)").fill("Released on Friday with nowhere to stay")
+    page.get_by_role("button", name="Record need").click()
+    expect(page.get_by_text("Need recorded: No fixed abode")).to_be_visible()
+    page.axe.check()
+
+    page.get_by_role("link", name="No fixed abode").click()
+    expect(page.get_by_role("heading", name="No fixed abode")).to_be_visible()
+    page.axe.check()
+    page.get_by_role("link", name="Refer to a service").click()
+    expect(page.get_by_role("heading", name="Refer to a service: No fixed abode")).to_be_visible()
+    page.axe.check()
+    page.get_by_label("CAS3 temporary accommodation", exact=False).check()
+    page.get_by_label("Why does this person need the service?").fill(
+        "Released on Friday with nowhere to stay"
+    )
+    page.get_by_role("button", name="Send referral").click()
+    expect(
+        page.get_by_role("heading", name="Referral to CAS3 temporary accommodation")
+    ).to_be_visible()
+    expect(page.locator(".govuk-summary-list").get_by_text("Sent", exact=True)).to_be_visible()
+    page.axe.check()
+    page.get_by_role("button", name="Sign out").click()
+    page.axe.check()
+
+    sign_in(page, "housing", settings.DEMO_TOTP_SECRET)
+    page.get_by_role("link", name="Referrals", exact=True).click()
+    expect(page.get_by_role("heading", name="Received by your agency")).to_be_visible()
+    page.axe.check()
+    page.get_by_role("link", name="Jordan Example").click()
+    page.axe.check()
+    page.get_by_role("link", name="Accept referral").click()
+    expect(page.get_by_role("heading", name="Accept referral")).to_be_visible()
+    page.axe.check()
+    page.get_by_role("button", name="Accept referral").click()
+    expect(page.get_by_text("Referral accepted")).to_be_visible()
+    page.axe.check()
+    page.get_by_role("button", name="Sign out").click()
+    page.axe.check()
+
+    sign_in(page, "probation", settings.DEMO_TOTP_SECRET)
+    page.goto(f"/people/{person.pk}/pathways/plan/")
+    row = page.get_by_role("row", name="No fixed abode")
+    expect(row.get_by_text("Accepted")).to_be_visible()
+    expect(row.get_by_text("In progress")).to_be_visible()
+    page.axe.check()
