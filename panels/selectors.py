@@ -1,13 +1,402 @@
-"""Reads for panels. (Placeholder until the panels issue lands.)"""
+"""Every read about panels, scoped to the acting user.
+
+Who sees a panel: users of its member agencies (and its chairs) whose role may
+read person records, when the sharing agreement allows their agency the
+panel's confidentiality class (MAPPA minutes: MAPPA agencies only). People on
+an agenda are further filtered through offenders.selectors.person_list_for,
+so a restricted record never shows. Outside the panel -> 404; inside it but
+not permitted (analyst, a member agency without the class, a non-chair
+writing) -> 403. Both are logged.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from offenders.models import Person
+from offenders.selectors import person_list_for
+from rrcase.access.roles import PERSON_READ_ROLES, PERSON_WRITE_ROLES
+from rrcase.access.selectors import agency_of, role_of, visible_sensitivities
+from rrcase.audit.models import Action
+from rrcase.audit.services import audit_record
+
+from .agenda import REASON_LABELS, lead_panel, overlaps
+from .models import (
+    ActionStatus,
+    AgendaItem,
+    Attendance,
+    AttendanceStatus,
+    MeetingStatus,
+    PanelAction,
+    PanelDecision,
+    PanelMeeting,
+    PanelType,
+    UpdateRequest,
+)
+
+AnyUser = User | AnonymousUser
+
+
+# ---------------------------------------------------------------- access
+
+
+def panel_type_list_for(user: AnyUser) -> QuerySet[PanelType]:
+    """The panel types this user may see."""
+    agency = agency_of(user)
+    if agency is None or role_of(user) not in PERSON_READ_ROLES:
+        return PanelType.objects.none()
+    member = Q(Exists(PanelType.member_agencies.through.objects.filter(
+        paneltype_id=OuterRef("pk"), agency_id=agency.pk)))  # fmt: skip
+    chair = Q(Exists(PanelType.chairs.through.objects.filter(
+        paneltype_id=OuterRef("pk"), user_id=user.pk or 0)))  # fmt: skip
+    return PanelType.objects.filter(
+        member | chair,
+        is_active=True,
+        confidentiality__in=visible_sensitivities(agency),
+    )
+
+
+def is_chair(user: AnyUser, panel_type: PanelType) -> bool:
+    return (
+        role_of(user) in PERSON_WRITE_ROLES and panel_type.chairs.filter(pk=user.pk or 0).exists()
+    )
+
+
+def _deny(user: AnyUser, obj: str, pk: int, reason: str) -> None:
+    audit_record(
+        action=Action.ACCESS_DENIED,
+        actor=user,
+        details={"object": obj, "id": pk, "reason": reason},
+    )
+
+
+def _check_panel(
+    user: AnyUser, panel_type: PanelType, *, for_chair: bool, what: str, pk: int
+) -> None:
+    agency = agency_of(user)
+    in_scope = agency is not None and (
+        panel_type.member_agencies.filter(pk=agency.pk).exists()
+        or panel_type.chairs.filter(pk=user.pk or 0).exists()
+    )
+    if not in_scope or not panel_type.is_active:
+        _deny(user, what, pk, "not a member of this panel")
+        raise Http404("No such panel.")
+    if role_of(user) not in PERSON_READ_ROLES:
+        _deny(user, what, pk, "role has no access to panels")
+        raise PermissionDenied("Your role does not give access to panels.")
+    if panel_type.confidentiality not in visible_sensitivities(agency):
+        _deny(user, what, pk, f"agency may not see {panel_type.confidentiality} information")
+        raise PermissionDenied("Your agency may not see this panel's papers.")
+    if for_chair and not is_chair(user, panel_type):
+        _deny(user, what, pk, "not a chair of this panel")
+        raise PermissionDenied("Only the panel's chairs can do this.")
+
+
+def panel_type_get_for(user: AnyUser, pk: int, *, for_chair: bool = False) -> PanelType:
+    panel_type = PanelType.objects.filter(pk=pk).first()
+    if panel_type is None:
+        raise Http404("No such panel.")
+    _check_panel(user, panel_type, for_chair=for_chair, what="panels.paneltype", pk=pk)
+    return panel_type
+
+
+def meeting_get_for(user: AnyUser, pk: int, *, for_chair: bool = False) -> PanelMeeting:
+    meeting = PanelMeeting.objects.select_related("panel_type").filter(pk=pk).first()
+    if meeting is None:
+        raise Http404("No such meeting.")
+    _check_panel(user, meeting.panel_type, for_chair=for_chair, what="panels.panelmeeting", pk=pk)
+    return meeting
+
+
+def item_get_for(user: AnyUser, pk: int, *, for_chair: bool = False) -> AgendaItem:
+    item = AgendaItem.objects.select_related("meeting__panel_type", "person").filter(pk=pk).first()
+    if item is None:
+        raise Http404("No such agenda item.")
+    _check_panel(
+        user, item.meeting.panel_type, for_chair=for_chair, what="panels.agendaitem", pk=pk
+    )
+    if not person_list_for(user).filter(pk=item.person_id).exists():
+        _deny(user, "panels.agendaitem", pk, "person not visible to this user")
+        raise Http404("No such agenda item.")
+    audit_record(action=Action.CONSULT, actor=user, obj=item, person_id=item.person_id)
+    return item
+
+
+def action_may_change(user: AnyUser, action: PanelAction) -> bool:
+    """A panel chair, or a practitioner of the agency that owns the action."""
+    if is_chair(user, action.meeting.panel_type):
+        return True
+    return role_of(user) in PERSON_WRITE_ROLES and agency_of(user) == action.owner_agency
+
+
+def action_get_for(user: AnyUser, pk: int, *, for_change: bool = False) -> PanelAction:
+    action = (
+        PanelAction.objects.select_related(
+            "meeting__panel_type", "person", "owner_agency", "owner_user", "closed_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if action is None:
+        raise Http404("No such action.")
+    _check_panel(user, action.meeting.panel_type, for_chair=False, what="panels.panelaction", pk=pk)
+    if action.person_id and not person_list_for(user).filter(pk=action.person_id).exists():
+        _deny(user, "panels.panelaction", pk, "person not visible to this user")
+        raise Http404("No such action.")
+    if for_change and not action_may_change(user, action):
+        _deny(user, "panels.panelaction", pk, "not the owner agency or a chair")
+        raise PermissionDenied(
+            "Only the owning agency or the panel's chair can update this action."
+        )
+    if action.person_id:
+        audit_record(action=Action.CONSULT, actor=user, obj=action, person_id=action.person_id)
+    return action
+
+
+# ---------------------------------------------------------------- lists
+
+
+def _visible_people(user: AnyUser) -> QuerySet[Person, Any]:
+    return person_list_for(user).values("pk")
+
+
+def meetings_upcoming(
+    panel_types: QuerySet[PanelType], today: date, limit: int = 12
+) -> list[PanelMeeting]:
+    return list(
+        PanelMeeting.objects.filter(panel_type__in=panel_types, date__gte=today)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .select_related("panel_type")
+        .order_by("date", "start_time")[:limit]
+    )
+
+
+def panel_type_meetings(panel_type: PanelType, today: date) -> dict[str, list[Any]]:
+    meetings = list(
+        PanelMeeting.objects.filter(panel_type=panel_type)
+        .annotate(item_count=Count("items"))
+        .order_by("date")
+    )
+    return {
+        "upcoming": [
+            m for m in meetings if m.date >= today or m.status == MeetingStatus.IN_PROGRESS
+        ],
+        "past": [
+            m
+            for m in reversed(meetings)
+            if m.date < today and m.status != MeetingStatus.IN_PROGRESS
+        ][:12],
+    }
+
+
+@dataclass
+class AgendaRow:
+    item: AgendaItem
+    reasons: list[str]
+    overlaps: list[str]
+    lead: str
+    decisions: list[PanelDecision] = field(default_factory=list)
+    actions: list[PanelAction] = field(default_factory=list)
+    updates: list[UpdateRequest] = field(default_factory=list)
+
+    @property
+    def updates_received(self) -> int:
+        return sum(1 for u in self.updates if u.responded_at is not None)
+
+
+@dataclass
+class Quorum:
+    present: int
+    required: int
+
+    @property
+    def met(self) -> bool:
+        return self.present >= self.required
+
+
+def meeting_agenda(user: AnyUser, meeting: PanelMeeting) -> dict[str, Any]:
+    """Everything the meeting page shows, in a constant number of queries:
+    the agenda rows the user may see (with reasons, overlap and lead panel,
+    decisions, actions, updates), how many they may not, open actions carried
+    over from earlier meetings, attendance and quorum."""
+    panel_type = meeting.panel_type
+    visible = _visible_people(user)
+    classes = visible_sensitivities(agency_of(user))
+    items = list(
+        AgendaItem.objects.filter(meeting=meeting, person__in=visible)
+        .select_related("person")
+        .prefetch_related(
+            Prefetch("decisions", queryset=PanelDecision.objects.select_related("decided_by")),
+            Prefetch(
+                "actions",
+                queryset=PanelAction.objects.select_related("owner_agency", "owner_user"),
+            ),
+            Prefetch(
+                "update_requests",
+                queryset=UpdateRequest.objects.filter(sensitivity__in=classes).select_related(
+                    "agency", "responded_by"
+                ),
+            ),
+        )
+        .order_by("position", "id")
+    )
+    hidden = AgendaItem.objects.filter(meeting=meeting).exclude(person__in=visible).count()
+    found = overlaps(panel_type, meeting.date, [i.person_id for i in items], classes)
+    rows = []
+    for item in items:
+        others = found.get(item.person_id, [])
+        rows.append(
+            AgendaRow(
+                item=item,
+                reasons=[REASON_LABELS.get(r, r) for r in item.reasons],
+                overlaps=sorted({o.name for o in others}),
+                lead=lead_panel(panel_type, others) if others else "",
+                decisions=list(item.decisions.all()),
+                actions=list(item.actions.all()),
+                updates=list(item.update_requests.all()),
+            )
+        )
+    carried = list(
+        PanelAction.objects.filter(
+            meeting__panel_type=panel_type,
+            meeting__date__lt=meeting.date,
+            status=ActionStatus.OPEN,
+        )
+        .filter(Q(person__isnull=True) | Q(person__in=visible))
+        .select_related("person", "owner_agency", "owner_user", "meeting")
+        .order_by("due_date", "id")
+    )
+    attendance = list(Attendance.objects.filter(meeting=meeting).select_related("agency"))
+    present = sum(1 for a in attendance if a.status == AttendanceStatus.PRESENT)
+    awaiting_updates = sorted(
+        {u.agency.name for row in rows for u in row.updates if u.responded_at is None}
+    )
+    return {
+        "rows": rows,
+        "hidden_count": hidden,
+        "carried_actions": carried,
+        "attendance": attendance,
+        "quorum": Quorum(present=present, required=panel_type.quorum),
+        "awaiting_updates": awaiting_updates,
+        "today": timezone.localdate(),
+    }
+
+
+def member_agencies(panel_type: PanelType) -> list[Any]:
+    return list(panel_type.member_agencies.filter(is_active=True).order_by("name"))
+
+
+# ---------------------------------------------------------------- actions tracker
+
+TRACKER_VIEWS = {"mine": "My actions", "agency": "My agency's actions", "all": "All panel actions"}
+TRACKER_STATUSES = {
+    "open": "Open",
+    "due": "Due this week",
+    "overdue": "Overdue",
+    "done": "Done",
+    "not_possible": "Not possible",
+    "not_done": "Not done",
+}
+
+
+def action_list_for(
+    user: AnyUser, *, view: str = "mine", status: str = "", today: date | None = None
+) -> QuerySet[PanelAction]:
+    """Actions on panels the user may see, about people the user may see."""
+    today = today or timezone.localdate()
+    actions = PanelAction.objects.filter(
+        meeting__panel_type__in=panel_type_list_for(user).values("pk")
+    ).filter(Q(person__isnull=True) | Q(person__in=_visible_people(user)))
+    if view == "mine":
+        actions = actions.filter(owner_user_id=user.pk)
+    elif view == "agency":
+        agency = agency_of(user)
+        actions = actions.filter(owner_agency=agency) if agency else actions.none()
+    if status == "open":
+        actions = actions.filter(status=ActionStatus.OPEN)
+    elif status == "overdue":
+        actions = actions.filter(status=ActionStatus.OPEN, due_date__lt=today)
+    elif status == "due":
+        actions = actions.filter(
+            status=ActionStatus.OPEN, due_date__gte=today, due_date__lte=today + timedelta(days=7)
+        )
+    elif status in ActionStatus.values:
+        actions = actions.filter(status=status)
+    return actions.select_related(
+        "meeting__panel_type", "person", "owner_agency", "owner_user"
+    ).order_by("due_date", "id")
+
+
+def action_counts_for(user: AnyUser, today: date | None = None) -> dict[str, int]:
+    """Open and overdue counts of the user's own actions (home page / tracker)."""
+    today = today or timezone.localdate()
+    mine = action_list_for(user, view="mine", today=today).filter(status=ActionStatus.OPEN)
+    return mine.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
+
+
+# ---------------------------------------------------------------- update requests
+
+
+def update_requests_for(user: AnyUser, *, open_only: bool = True) -> QuerySet[UpdateRequest]:
+    """Update requests addressed to the user's agency, on meetings still to
+    come, about people the user may see."""
+    agency = agency_of(user)
+    if agency is None or role_of(user) not in PERSON_WRITE_ROLES:
+        return UpdateRequest.objects.none()
+    requests = UpdateRequest.objects.filter(
+        agency=agency,
+        item__meeting__status__in=[MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS],
+        item__meeting__panel_type__in=panel_type_list_for(user).values("pk"),
+        item__person__in=_visible_people(user),
+    )
+    if open_only:
+        requests = requests.filter(responded_at__isnull=True)
+    return requests.select_related("item__person", "item__meeting__panel_type").order_by(
+        "item__meeting__date", "item__position"
+    )
+
+
+def update_request_get_for(user: AnyUser, pk: int) -> UpdateRequest:
+    request = update_requests_for(user, open_only=False).filter(pk=pk).first()
+    if request is None:
+        _deny(user, "panels.updaterequest", pk, "not addressed to this user's agency")
+        raise Http404("No such update request.")
+    return request
+
+
+# ---------------------------------------------------------------- person tab
 
 
 def person_tab_context(user: User | AnonymousUser, person: Any) -> dict[str, Any]:
-    """Context for the Panels tab of a person's page (templates/panels/person_tab.html).
-    `person` must already have been loaded with offenders.selectors.person_get_for."""
-    return {}
+    """Context for the Panels tab of a person's page (templates/panels/person_tab.html):
+    the person's panel history, decisions and open actions, on panels the user
+    may see. `person` must already have been loaded with
+    offenders.selectors.person_get_for."""
+    panel_types = panel_type_list_for(user).values("pk")
+    items = list(
+        AgendaItem.objects.filter(person=person, meeting__panel_type__in=panel_types)
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
+        .select_related("meeting__panel_type")
+        .prefetch_related("decisions")
+        .order_by("-meeting__date")
+    )
+    actions = list(
+        PanelAction.objects.filter(
+            person=person, meeting__panel_type__in=panel_types, status=ActionStatus.OPEN
+        )
+        .select_related("meeting__panel_type", "owner_agency", "owner_user")
+        .order_by("due_date")
+    )
+    return {
+        "panel_items": items,
+        "panel_open_actions": actions,
+        "panel_today": timezone.localdate(),
+    }

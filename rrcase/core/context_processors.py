@@ -13,6 +13,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Reports", "reporting:list", "/reports/"),
     ("Referrals", "pathways:inbox", "/referrals/"),
     ("Services", "pathways:services", "/services/"),
+    ("Panels", "panels:list", "/panels/"),
 ]
 
 

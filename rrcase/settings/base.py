@@ -239,6 +239,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Daily, idempotent: makes the last quarter's CSP report once, the first day
     # after the quarter ends (a missed day is caught up the next).
     "quarterly-report": {"task": "reporting.tasks.quarterly_report", "schedule": 24 * 60 * 60.0},
+    # Daily, idempotent: meetings three months ahead, agendas and update requests.
+    "panels-daily": {"task": "panels.tasks.panels_daily", "schedule": 24 * 60 * 60.0},
 }
 
 REST_FRAMEWORK = {
@@ -270,6 +272,7 @@ SERVICE_PHASE = "beta"
 DEMO_SEEDERS = [
     "rrcase.access.demo.seed",
     "offenders.demo.seed",
+    "panels.demo.seed",
     "pathways.demo.seed",
 ]
 

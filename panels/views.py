@@ -1,0 +1,515 @@
+"""Panel pages. Thin: load through panels.selectors (404 outsiders, 403
+read-only), validate with panels.forms, change through panels.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from offenders.models import Brag
+from offenders.selectors import person_get_for, person_list_for
+from rrcase.access.selectors import agency_of, visible_sensitivities
+
+from . import selectors, services
+from .forms import (
+    ActionCloseForm,
+    ActionForm,
+    AddPersonForm,
+    AgendaRulesForm,
+    AttendanceForm,
+    DecisionForm,
+    DiscussionForm,
+    MeetingNotesForm,
+    UpdateResponseForm,
+)
+from .models import MeetingStatus, PanelMeeting
+
+REFUSED = (services.IllegalTransition, services.StaleEdit, ValueError)
+
+
+def _meeting_url(meeting: PanelMeeting) -> str:
+    return reverse("panels:meeting", args=[meeting.pk])
+
+
+@require_GET
+def panel_list(request: HttpRequest) -> HttpResponse:
+    panel_types = selectors.panel_type_list_for(request.user)
+    today = timezone.localdate()
+    return render(
+        request,
+        "panels/panel_list.html",
+        {
+            "panel_types": list(panel_types),
+            "upcoming": selectors.meetings_upcoming(panel_types, today),
+            "counts": selectors.action_counts_for(request.user, today),
+            "open_updates": selectors.update_requests_for(request.user).count(),
+        },
+    )
+
+
+@require_GET
+def panel_type_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    panel_type = selectors.panel_type_get_for(request.user, pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "panels/panel_type.html",
+        {
+            "panel_type": panel_type,
+            "meetings": selectors.panel_type_meetings(panel_type, today),
+            "members": selectors.member_agencies(panel_type),
+            "chairs": list(panel_type.chairs.order_by("last_name")),
+            "is_chair": selectors.is_chair(request.user, panel_type),
+        },
+    )
+
+
+@require_POST
+def panel_type_generate(request: HttpRequest, pk: int) -> HttpResponse:
+    panel_type = selectors.panel_type_get_for(request.user, pk, for_chair=True)
+    created = services.meetings_generate(
+        panel_type=panel_type,
+        start=timezone.localdate(),
+        months=3,
+        by=request.user,  # type: ignore[arg-type]
+    )
+    messages.success(
+        request,
+        f"{len(created)} meeting{'s' if len(created) != 1 else ''} added for the next three months"
+        if created
+        else "The next three months' meetings are already scheduled",
+    )
+    return redirect("panels:panel-type", pk=panel_type.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def panel_type_rules(request: HttpRequest, pk: int) -> HttpResponse:
+    panel_type = selectors.panel_type_get_for(request.user, pk, for_chair=request.method == "POST")
+    chair = selectors.is_chair(request.user, panel_type)
+    form = AgendaRulesForm(request.POST or None, panel_type=panel_type)
+    if request.method == "POST" and form.is_valid():
+        for kind, enabled, days in form.rules():
+            services.agenda_rule_update(
+                panel_type=panel_type, kind=kind, enabled=enabled, threshold_days=days,
+                by=request.user,  # type: ignore[arg-type]
+            )  # fmt: skip
+        messages.success(request, "Agenda rules saved")
+        return redirect("panels:panel-type", pk=panel_type.pk)
+    return render(
+        request,
+        "panels/rules.html",
+        {"panel_type": panel_type, "form": form, "is_chair": chair},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get_for(request.user, pk)
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "panel_type": meeting.panel_type,
+        "is_chair": selectors.is_chair(request.user, meeting.panel_type),
+        "add_form": AddPersonForm(),
+        "members": services.permitted_agencies(meeting.panel_type),
+        "notes_form": MeetingNotesForm(
+            initial={"notes": meeting.notes, "version": meeting.version}
+        ),
+        **selectors.meeting_agenda(request.user, meeting),
+    }
+    return render(request, "panels/meeting.html", context)
+
+
+@require_POST
+def meeting_transition(request: HttpRequest, pk: int, to: str) -> HttpResponse:
+    meeting = selectors.meeting_get_for(request.user, pk, for_chair=True)
+    service = {
+        "start": services.meeting_start,
+        "conclude": services.meeting_conclude,
+        "cancel": services.meeting_cancel,
+    }[to]
+    done = {
+        "start": "Meeting started",
+        "conclude": "Meeting concluded",
+        "cancel": "Meeting cancelled",
+    }
+    try:
+        service(meeting=meeting, by=request.user)  # type: ignore[arg-type]
+    except services.IllegalTransition as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, done[to])
+    return redirect(_meeting_url(meeting))
+
+
+@require_POST
+def meeting_build_agenda(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get_for(request.user, pk, for_chair=True)
+    try:
+        added = services.agenda_build(meeting=meeting, by=request.user)  # type: ignore[arg-type]
+    except services.IllegalTransition as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request, f"Agenda built: {added} {'person' if added == 1 else 'people'} added"
+        )
+    return redirect(_meeting_url(meeting))
+
+
+@require_POST
+def meeting_request_updates(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get_for(request.user, pk, for_chair=True)
+    try:
+        sent = services.update_requests_send(meeting=meeting, by=request.user)  # type: ignore[arg-type]
+    except services.IllegalTransition as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"{sent} update requests sent to agencies")
+    return redirect(_meeting_url(meeting))
+
+
+@require_POST
+def meeting_add_person(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get_for(request.user, pk, for_chair=True)
+    form = AddPersonForm(request.POST)
+    if form.is_valid():
+        found = (
+            person_list_for(request.user)
+            .filter(reference__iexact=form.cleaned_data["reference"].strip())
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found is None:
+            form.add_error("reference", "No one you can see has that case reference")
+        else:
+            person = person_get_for(request.user, found)
+            try:
+                services.agenda_item_add(meeting=meeting, person=person, by=request.user)  # type: ignore[arg-type]
+            except REFUSED as refused:
+                form.add_error("reference", str(refused))
+            else:
+                messages.success(request, f"{person.full_name} added to the agenda")
+                return redirect(_meeting_url(meeting))
+    return render(
+        request,
+        "panels/add_person.html",
+        {"meeting": meeting, "panel_type": meeting.panel_type, "form": form},
+        status=400,
+    )
+
+
+@require_POST
+def meeting_notes(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get_for(request.user, pk, for_chair=True)
+    form = MeetingNotesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.meeting_notes_update(
+                meeting=meeting, notes=form.cleaned_data["notes"],
+                version=form.cleaned_data["version"], by=request.user,  # type: ignore[arg-type]
+            )  # fmt: skip
+        except REFUSED as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, "Notes saved")
+    return redirect(_meeting_url(meeting))
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get_for(request.user, pk, for_chair=request.method == "POST")
+    agencies = selectors.member_agencies(meeting.panel_type)
+    recorded = {a.agency_id: a for a in meeting.attendance.all()}
+    forms = [
+        (
+            agency,
+            AttendanceForm(
+                request.POST or None,
+                prefix=agency.code,
+                initial={
+                    "status": getattr(recorded.get(agency.pk), "status", ""),
+                    "representative": getattr(recorded.get(agency.pk), "representative", ""),
+                    "declarations": getattr(recorded.get(agency.pk), "declarations", ""),
+                },
+            ),
+        )
+        for agency in agencies
+    ]
+    error = ""
+    if request.method == "POST" and all(form.is_valid() for _, form in forms):
+        try:
+            for agency, form in forms:
+                services.attendance_record(
+                    meeting=meeting, agency=agency, by=request.user,  # type: ignore[arg-type]
+                    **form.cleaned_data,
+                )  # fmt: skip
+        except REFUSED as refused:
+            error = str(refused)
+        else:
+            messages.success(request, "Attendance saved")
+            return redirect(_meeting_url(meeting))
+    errors = [(agency, form) for agency, form in forms if form.errors]
+    return render(
+        request,
+        "panels/attendance.html",
+        {
+            "meeting": meeting,
+            "panel_type": meeting.panel_type,
+            "forms": forms,
+            "errors": errors,
+            "error": error,
+            "is_chair": selectors.is_chair(request.user, meeting.panel_type),
+        },
+        status=400 if errors or error else 200,
+    )
+
+
+def _item_context(request: HttpRequest, item: Any, **forms: Any) -> dict[str, Any]:
+    meeting = item.meeting
+    agencies = services.permitted_agencies(meeting.panel_type)
+    context = {
+        "item": item,
+        "meeting": meeting,
+        "panel_type": meeting.panel_type,
+        "person": item.person,
+        "is_chair": selectors.is_chair(request.user, meeting.panel_type),
+        "running": meeting.status == MeetingStatus.IN_PROGRESS,
+        "decisions": list(item.decisions.select_related("decided_by")),
+        "actions": list(item.actions.select_related("owner_agency", "owner_user")),
+        "updates": list(
+            item.update_requests.filter(
+                sensitivity__in=visible_sensitivities(agency_of(request.user))
+            ).select_related("agency", "responded_by")
+        ),
+        "brag_labels": dict(Brag.choices),
+        "discussion_form": DiscussionForm(
+            initial={"discussion": item.discussion, "version": item.version}
+        ),
+        "decision_form": DecisionForm(
+            panel_type=meeting.panel_type,
+            current_brag=item.person.brag,
+            initial={"person_version": item.person.version, "brag": ""},
+        ),
+        "action_form": ActionForm(agencies=agencies),
+    }
+    context.update(forms)
+    return context
+
+
+@require_GET
+def meeting_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A PDF copy for the user's own agency, or (chairs only) for another
+    member agency they are sending it to."""
+    meeting = selectors.meeting_get_for(request.user, pk)
+    own = agency_of(request.user)
+    code = request.GET.get("for", "")
+    recipient = own
+    if code and (own is None or code != own.code):
+        meeting = selectors.meeting_get_for(request.user, pk, for_chair=True)
+        recipient = next(
+            (a for a in services.permitted_agencies(meeting.panel_type) if a.code == code), None
+        )
+        if recipient is None:
+            raise Http404("No such member agency.")
+    if recipient is None:
+        raise Http404("No agency.")
+    try:
+        content = services.meeting_document_disclose(
+            meeting=meeting,
+            recipient=recipient,
+            kind=kind,
+            by=request.user,  # type: ignore[arg-type]
+        )
+    except ValueError as refused:
+        raise PermissionDenied(str(refused)) from refused
+    name = f"{meeting.panel_type.code}-{meeting.date:%Y-%m-%d}-{kind}-{recipient.code}.pdf"
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.item_get_for(request.user, pk)
+    return render(request, "panels/item.html", _item_context(request, item))
+
+
+@require_POST
+def item_discussion(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.item_get_for(request.user, pk, for_chair=True)
+    form = DiscussionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.agenda_item_discussion(
+                item=item, discussion=form.cleaned_data["discussion"],
+                version=form.cleaned_data["version"], by=request.user,  # type: ignore[arg-type]
+            )  # fmt: skip
+        except REFUSED as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Discussion notes saved")
+            return redirect("panels:item", pk=item.pk)
+    return render(
+        request, "panels/item.html", _item_context(request, item, discussion_form=form), status=400
+    )
+
+
+@require_POST
+def item_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.item_get_for(request.user, pk, for_chair=True)
+    form = DecisionForm(
+        request.POST, panel_type=item.meeting.panel_type, current_brag=item.person.brag
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.decision_record(
+                item=item,
+                outcome=data["outcome"],
+                rationale=data["rationale"],
+                cohort=data["cohort"],
+                mappa_category=data["mappa_category"],
+                brag=data["brag"],
+                brag_reason=data["brag_reason"],
+                person_version=data["person_version"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except REFUSED as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Decision recorded")
+            return redirect("panels:item", pk=item.pk)
+    return render(
+        request, "panels/item.html", _item_context(request, item, decision_form=form), status=400
+    )
+
+
+@require_POST
+def item_action(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.item_get_for(request.user, pk, for_chair=True)
+    agencies = services.permitted_agencies(item.meeting.panel_type)
+    form = ActionForm(request.POST, agencies=agencies)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.action_create(
+                meeting=item.meeting,
+                item=item,
+                description=data["description"],
+                owner_agency=data["owner_agency"],
+                owner_user=data["owner_user"],
+                due_date=data["due_date"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except REFUSED as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Action added")
+            return redirect("panels:item", pk=item.pk)
+    return render(
+        request, "panels/item.html", _item_context(request, item, action_form=form), status=400
+    )
+
+
+@require_GET
+def action_tracker(request: HttpRequest) -> HttpResponse:
+    view = request.GET.get("view", "mine")
+    if view not in selectors.TRACKER_VIEWS:
+        view = "mine"
+    status = request.GET.get("status", "open")
+    if status not in selectors.TRACKER_STATUSES and status != "any":
+        status = "open"
+    today = timezone.localdate()
+    actions = selectors.action_list_for(
+        request.user, view=view, status="" if status == "any" else status, today=today
+    )
+    page = Paginator(actions, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "panels/actions.html",
+        {
+            "page": page,
+            "view": view,
+            "status": status,
+            "views": selectors.TRACKER_VIEWS,
+            "statuses": selectors.TRACKER_STATUSES,
+            "today": today,
+            "rows": [(a, a.tracker_status(today)) for a in page.object_list],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    action = selectors.action_get_for(request.user, pk, for_change=request.method == "POST")
+    form = ActionCloseForm(request.POST or None, initial={"version": action.version})
+    if request.method == "POST" and form.is_valid():
+        service = services.ACTION_SERVICES[form.cleaned_data["status"]]
+        try:
+            service(
+                action=action, note=form.cleaned_data["note"],
+                version=form.cleaned_data["version"], by=request.user,
+            )  # fmt: skip
+        except REFUSED as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Action updated")
+            return redirect("panels:action", pk=action.pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "panels/action.html",
+        {
+            "action": action,
+            "form": form,
+            "may_change": selectors.action_may_change(request.user, action),
+            "tracker_status": action.tracker_status(today),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def update_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "panels/updates.html",
+        {"requests": list(selectors.update_requests_for(request.user)[:200])},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def update_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    update = selectors.update_request_get_for(request.user, pk)
+    form = UpdateResponseForm(
+        request.POST or None,
+        initial={"response": update.response, "sensitivity": update.sensitivity},
+        classes=visible_sensitivities(update.agency),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_respond(
+                request=update,
+                response=form.cleaned_data["response"],
+                sensitivity=form.cleaned_data["sensitivity"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except REFUSED as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Update sent to the panel")
+            return HttpResponseRedirect(reverse("panels:updates"))
+    return render(
+        request,
+        "panels/update_respond.html",
+        {"update": update, "form": form},
+        status=400 if form.errors else 200,
+    )
