@@ -13,11 +13,13 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from rrcase.access.models import Role
 from rrcase.access.selectors import role_of
 
-from .models import ReportRun, ReportStatus, UnitCostTable
+from .kpis.profile import current_cohorts
+from .models import ReportKind, ReportRun, ReportStatus, UnitCostTable
 
 REPORT_READ_ROLES = frozenset({Role.ANALYST, Role.PANEL_CHAIR, Role.PRACTITIONER})
 REPORT_RUN_ROLES = frozenset({Role.ANALYST, Role.PANEL_CHAIR})
@@ -113,3 +115,21 @@ def report_run_changes(run: ReportRun, previous: ReportRun | None) -> list[dict[
             if old != value:
                 changes.append({"kpi": kpi, "measure": measure, "before": old, "now": value})
     return changes
+
+
+def report_run_latest_finished() -> ReportRun | None:
+    """The newest finished report, automatic quarterly runs first: the
+    dashboard's KPI tiles come from it."""
+    finished = ReportRun.objects.filter(status=ReportStatus.DONE)
+    return (
+        finished.filter(kind=ReportKind.QUARTERLY).order_by("-period_end", "-requested_at").first()
+        or finished.order_by("-requested_at").first()
+    )
+
+
+def dashboard_for(user: User | AnonymousUser) -> dict[str, object]:
+    """The partnership dashboard: totals only, for every role with reports."""
+    report_require_read(user)
+    today = timezone.localdate()
+    run = report_run_latest_finished()
+    return {"today": today, "current": current_cohorts(today), "run": run}

@@ -15,6 +15,7 @@ from .charts import report_charts
 from .forms import ReportRunForm
 from .models import ReportRun, ReportStatus
 from .tables import report_tables
+from .tiles import dashboard_tiles
 
 PAGE_SIZE = 25
 
@@ -122,3 +123,13 @@ def _title(run: ReportRun, publication: bool) -> str:
         f"(data as of {run.as_of:%-d %B %Y})"
     )
     return title + (" - for publication" if publication else "")
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    figures = selectors.dashboard_for(request.user)
+    run = figures["run"]
+    results = run.results if isinstance(run, ReportRun) else None
+    return render(
+        request, "reporting/dashboard.html", {**figures, "tiles": dashboard_tiles(results)}
+    )

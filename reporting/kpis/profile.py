@@ -4,6 +4,7 @@ the quarterly report, not part of the `kpi` contract."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from offenders.models import Brag, Cohort, Gender
@@ -94,3 +95,39 @@ def cohort_profile(period: Period, cohort: str = Cohort.IOM) -> dict[str, Any]:
     for other, count in fetch_all(OVERLAP_SQL, params):
         overlap[str(other)] = int(count)
     return {"cohort": str(cohort), "size": size, **groups, "also_in": overlap}
+
+
+CURRENT_COHORTS_SQL = """
+WITH active AS (
+    SELECT DISTINCT m.person_id, m.cohort
+    FROM offenders_cohortmembership m
+    WHERE m.start_date <= %(today)s AND (m.end_date IS NULL OR m.end_date >= %(today)s)
+),
+per_person AS (
+    SELECT person_id, count(*) AS schemes FROM active GROUP BY person_id
+)
+SELECT 'cohort', cohort, count(*) FROM active GROUP BY cohort
+UNION ALL
+SELECT 'overlap', '', count(*) FROM per_person WHERE schemes > 1
+UNION ALL
+SELECT 'brag', coalesce(nullif(p.brag, ''), 'not recorded'), count(*)
+FROM (SELECT DISTINCT person_id FROM active WHERE cohort = 'iom') AS iom
+JOIN offenders_person p ON p.id = iom.person_id
+GROUP BY 2
+"""
+
+
+def current_cohorts(today: date) -> dict[str, Any]:
+    """People in each scheme today, how many are in more than one, and the
+    IOM cohort's BRAG statuses. One statement."""
+    cohorts = dict.fromkeys([str(c) for c in Cohort], 0)
+    brag = dict.fromkeys([*(str(b) for b in Brag), NOT_RECORDED], 0)
+    overlap = 0
+    for section, key, count in fetch_all(CURRENT_COHORTS_SQL, {"today": today}):
+        if section == "cohort":
+            cohorts[str(key)] = int(count)
+        elif section == "overlap":
+            overlap = int(count)
+        else:
+            brag[str(key)] = int(count)
+    return {"cohorts": cohorts, "in_more_than_one": overlap, "iom_brag": brag}

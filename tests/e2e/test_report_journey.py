@@ -57,3 +57,9 @@ def test_analyst_runs_and_downloads_the_quarterly_report(page, borough, settings
     assert book["Proven reoffending"]["A1"].value == "OFFICIAL-SENSITIVE"
     assert book["Proven reoffending"]["E4"].value == 40.0
     assert AuditEvent.objects.filter(action="disclose", details__format="xlsx").count() == 1
+
+    page.get_by_role("link", name="Back to reports").click()
+    page.get_by_role("link", name="partnership dashboard").click()
+    expect(page.get_by_role("heading", name="Partnership dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Proven reoffending rate")).to_be_visible()
+    page.axe.check()
