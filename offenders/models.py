@@ -9,6 +9,7 @@ to the acting user's agency grants.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -587,6 +588,65 @@ def licence_follow_up_date(disposal: Disposal) -> date | None:
     if disposal.type != DisposalType.LICENCE or two_thirds is None or disposal.end_date is None:
         return None
     return date.fromordinal((two_thirds.toordinal() + disposal.end_date.toordinal()) // 2)
+
+
+class AlertSnapshot(models.Model):
+    """Which people had which alert on a day (offenders.alerts), written daily by
+    a Celery beat task so trends and "how long has this been flagged" can be
+    read back later. One row per (person, code, day): rewriting a day is a no-op."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="alert_snapshots")
+    code = models.CharField(max_length=32)
+    on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "code", "on"], name="alert_snapshot_key")
+        ]
+        indexes = [models.Index(fields=["on", "code"], name="alert_snapshot_day")]
+
+    def __str__(self) -> str:
+        return f"{self.code} on {self.on}"
+
+
+class SelectionMatrix(models.Model):
+    """The local PPO/IOM selection matrix (DOMAIN.md): a weighted count of a
+    person's proven offences in the look-back window; over the threshold makes
+    them a candidate for the cohort. Configuration, edited in the admin."""
+
+    cohort = models.CharField(max_length=5, choices=Cohort.choices, unique=True)
+    look_back_months = models.PositiveSmallIntegerField(default=12)
+    threshold = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("6"))
+    # Offences with outcome pending count too when on (intelligence-led selection).
+    count_pending = models.BooleanField(default=False)
+    default_weight = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1"),
+        help_text="Weight for categories without their own row",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "selection matrices"
+
+    def __str__(self) -> str:
+        return f"{self.get_cohort_display()} selection matrix"
+
+
+class SelectionWeight(models.Model):
+    matrix = models.ForeignKey(SelectionMatrix, on_delete=models.CASCADE, related_name="weights")
+    category = models.CharField(max_length=32, choices=OffenceCategory.choices)
+    weight = models.DecimalField(max_digits=4, decimal_places=2)
+
+    class Meta:
+        ordering = ["category"]
+        constraints = [
+            models.UniqueConstraint(fields=["matrix", "category"], name="selection_weight_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} × {self.weight}"
 
 
 class ImportRunStatus(models.TextChoices):

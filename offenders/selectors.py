@@ -9,22 +9,58 @@ admins see no person records. Out of scope -> 404, in scope but not permitted
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.utils import timezone
+
+from rrcase.access.models import Role
 from rrcase.access.roles import PERSON_READ_ROLES, PERSON_WRITE_ROLES
 from rrcase.access.selectors import agency_of, role_of
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.dates import add_months
 
 from .models import (
+    PROVEN_OUTCOMES,
+    Brag,
+    BragChange,
+    Cohort,
+    CohortMembership,
     Contact,
+    Disposal,
     Enforcement,
+    Offence,
+    OffenceCategory,
+    OffenceOutcome,
     Person,
     PersonGroupObjectPermission,
     PersonUserObjectPermission,
+    Rosh,
+    SelectionMatrix,
+    licence_follow_up_date,
 )
 
 VIEW = "view_person"
@@ -155,3 +191,532 @@ def enforcement_list_for(user: User | AnonymousUser, person: Person) -> QuerySet
         .select_related("agency", "recorded_by")
         .order_by("-occurred_at", "-id")
     )
+
+
+# ---------------------------------------------------------------------------
+# The case list (/cases/): tabs, filters, search and sort over person_list_for.
+# ---------------------------------------------------------------------------
+
+CASE_TABS = {
+    "caseload": "My caseload",
+    "agency": "My agency",
+    "all": "All I can see",
+}
+
+_BRAG_ORDER = Case(
+    When(brag=Brag.RED, then=Value(0)),
+    When(brag=Brag.AMBER, then=Value(1)),
+    When(brag=Brag.GREEN, then=Value(2)),
+    When(brag=Brag.BLUE, then=Value(3)),
+    default=Value(4),
+    output_field=IntegerField(),
+)
+_ROSH_ORDER = Case(
+    When(rosh=Rosh.VERY_HIGH, then=Value(0)),
+    When(rosh=Rosh.HIGH, then=Value(1)),
+    When(rosh=Rosh.MEDIUM, then=Value(2)),
+    When(rosh=Rosh.LOW, then=Value(3)),
+    default=Value(4),
+    output_field=IntegerField(),
+)
+# The only orderings the list accepts (?sort=), each ending in a unique key so
+# pages never overlap. Ascending means "most urgent first" for BRAG and RoSH.
+CASE_SORTS: dict[str, tuple[Any, ...]] = {
+    "name": ("family_name", "given_name"),
+    "reference": ("reference",),
+    "brag": (_BRAG_ORDER, "family_name"),
+    "rosh": (_ROSH_ORDER, "family_name"),
+    "lead_agency": ("lead_agency__name", "family_name"),
+}
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    cohorts: tuple[str, ...] = ()
+    brag: tuple[str, ...] = ()
+    rosh: tuple[str, ...] = ()
+    mappa_levels: tuple[int, ...] = ()
+    lead_agencies: tuple[int, ...] = ()
+    offender_managers: tuple[int, ...] = ()
+    alerts: tuple[str, ...] = ()
+    release_28_days: bool = False
+
+
+def search_query(term: str) -> SearchQuery | None:
+    """Every word of the input as a prefix, all required: "jo smi" finds John
+    Smith, "N1000" a reference, "12/34" a PNC ID. Only letters, digits and "/"
+    survive, so nothing the user types is read as query syntax."""
+    tokens = [t.strip("/") for t in re.findall(r"[\w/]+", term)]
+    tokens = [t.lower() for t in tokens if t][:8]
+    if not tokens:
+        return None
+    return SearchQuery(
+        " & ".join(f"{token}:*" for token in tokens), search_type="raw", config="simple"
+    )
+
+
+def case_list_for(
+    user: User | AnonymousUser,
+    *,
+    tab: str = "all",
+    filters: CaseFilters | None = None,
+    search: str = "",
+    sort: str = "name",
+    descending: bool = False,
+    today: date | None = None,
+) -> QuerySet[Person]:
+    """The case list: people the user may see, narrowed by tab, filters and
+    search, in a whitelisted order. Current cohorts come prefetched as
+    `current_cohorts`, so a page costs the same queries at any size."""
+    from . import alerts
+
+    today = today or timezone.localdate()
+    filters = filters or CaseFilters()
+    people = person_list_for(user)
+    if tab == "caseload":
+        people = people.filter(Q(offender_manager_id=user.pk) | Q(police_spoc_id=user.pk))
+    elif tab == "agency":
+        agency = agency_of(user)
+        people = people.filter(lead_agency_id=agency.pk if agency else 0)
+    active = CohortMembership.objects.filter(
+        Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
+    )
+    if filters.cohorts:
+        people = people.filter(
+            Exists(active.filter(person=OuterRef("pk"), cohort__in=filters.cohorts))
+        )
+    if filters.mappa_levels:
+        people = people.filter(
+            Exists(
+                active.filter(
+                    person=OuterRef("pk"), cohort=Cohort.MAPPA, mappa_level__in=filters.mappa_levels
+                )
+            )
+        )
+    if filters.brag:
+        people = people.filter(brag__in=filters.brag)
+    if filters.rosh:
+        people = people.filter(rosh__in=filters.rosh)
+    if filters.lead_agencies:
+        people = people.filter(lead_agency_id__in=filters.lead_agencies)
+    if filters.offender_managers:
+        people = people.filter(offender_manager_id__in=filters.offender_managers)
+    for code in filters.alerts:
+        people = people.filter(alerts.alert_condition(code, today))
+    if filters.release_28_days:
+        people = people.filter(alerts.release_within(today))
+    query = search_query(search) if search else None
+    if search and query is None:
+        people = people.none()
+    elif query is not None:
+        people = people.annotate(
+            search=SearchVector("given_name", "family_name", "reference", "pnc_id", config="simple")
+        ).filter(search=query)
+    order = CASE_SORTS.get(sort, CASE_SORTS["name"])
+    ordering = [
+        (o.desc() if descending else o.asc())
+        if not isinstance(o, str)
+        else (f"-{o}" if descending else o)
+        for o in order
+    ]
+    return (
+        people.select_related("lead_agency", "offender_manager")
+        .prefetch_related(
+            Prefetch(
+                "cohort_memberships",
+                queryset=active.order_by("cohort"),
+                to_attr="current_cohorts",
+            )
+        )
+        .order_by(*ordering, "id")
+    )
+
+
+def case_filter_choices_for(user: User | AnonymousUser) -> dict[str, list[tuple[str, str]]]:
+    """Lead agencies and offender managers to filter by: only those on records
+    the user can see, so the dropdowns reveal nothing more than the list."""
+    from rrcase.access.models import Agency
+
+    visible = person_list_for(user)
+    agencies = Agency.objects.filter(pk__in=visible.values("lead_agency_id")).order_by("name")
+    managers = (
+        get_user_model()
+        .objects.filter(pk__in=visible.values("offender_manager_id"))
+        .order_by("last_name", "first_name")
+    )
+    return {
+        "lead_agencies": [(str(a.pk), a.name) for a in agencies],
+        "offender_managers": [(str(u.pk), u.get_full_name() or u.get_username()) for u in managers],
+    }
+
+
+# ---------------------------------------------------------------------------
+# The person page. Every function takes a person already loaded (and audited)
+# by person_get_for.
+# ---------------------------------------------------------------------------
+
+
+def current_memberships(person: Person, today: date) -> list[CohortMembership]:
+    return list(
+        CohortMembership.objects.filter(person=person, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .order_by("cohort")
+    )
+
+
+@dataclass(frozen=True)
+class ResetStatus:
+    """Probation Reset (2024) for one licence or order (DOMAIN.md)."""
+
+    disposal: Disposal
+    two_thirds: date
+    follow_up: date | None
+    exempt_reasons: tuple[str, ...]
+
+    @property
+    def exempt(self) -> bool:
+        return bool(self.exempt_reasons)
+
+
+def reset_exemptions(person: Person, memberships: list[CohortMembership]) -> tuple[str, ...]:
+    """What rrcase records that exempts a case from Probation Reset. National
+    Security Division, child protection and Intensive Supervision Court cases
+    are exempt too but not recorded here yet."""
+    reasons = []
+    if any(m.cohort == Cohort.MAPPA for m in memberships):
+        reasons.append("MAPPA")
+    if person.rosh == Rosh.VERY_HIGH:
+        reasons.append("Very high RoSH")
+    return tuple(reasons)
+
+
+def probation_reset_for(
+    person: Person, disposals: list[Disposal], memberships: list[CohortMembership], today: date
+) -> list[ResetStatus]:
+    exempt = reset_exemptions(person, memberships)
+    statuses = []
+    for disposal in disposals:
+        ended = disposal.terminated_date is not None or (
+            disposal.end_date is not None and disposal.end_date < today
+        )
+        two_thirds = disposal.two_thirds_date
+        if two_thirds is None or ended:
+            continue
+        statuses.append(ResetStatus(disposal, two_thirds, licence_follow_up_date(disposal), exempt))
+    return statuses
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    kind: str
+    at: datetime
+    title: str
+    text: str
+    by: str
+
+
+TIMELINE_KINDS = {
+    "contact": "Contacts",
+    "enforcement": "Enforcement",
+    "brag": "BRAG changes",
+    "cohort": "Cohort changes",
+}
+
+
+def _who(user: User | None, agency: Any = None) -> str:
+    name = (user.get_full_name() or user.get_username()) if user is not None else ""
+    if agency is not None:
+        return f"{name}, {agency.name}" if name else agency.name
+    return name
+
+
+def person_timeline_for(
+    user: User | AnonymousUser, person: Person, *, kinds: frozenset[str] | None = None
+) -> list[TimelineItem]:
+    """Contacts, enforcement, BRAG and cohort changes, newest first: one query
+    per kind whatever the number of rows. Contacts and enforcement are
+    filtered by the sharing agreement (contact_list_for, enforcement_list_for)."""
+    kinds = kinds or frozenset(TIMELINE_KINDS)
+    tz = timezone.get_current_timezone()
+    items: list[TimelineItem] = []
+
+    def day(d: date) -> datetime:
+        return datetime.combine(d, time(12), tzinfo=tz)
+
+    if "contact" in kinds:
+        for contact in contact_list_for(user, person):
+            text = [contact.get_outcome_display()] if contact.outcome else []
+            if contact.drug_test_result:
+                result = contact.get_drug_test_result_display()
+                text.append(f"Drug test {result.lower()}")
+                if contact.substances:
+                    text.append(f"substances: {contact.substances}")
+            if contact.notes:
+                text.append(contact.notes)
+            items.append(
+                TimelineItem(
+                    "contact",
+                    day(contact.occurred_on),
+                    contact.get_kind_display(),
+                    ". ".join(text),
+                    _who(contact.recorded_by, contact.agency),
+                )
+            )
+    if "enforcement" in kinds:
+        for enforcement in enforcement_list_for(user, person):
+            note = enforcement.notes
+            if enforcement.decision_at is not None:
+                note = f"Decision at {timezone.localtime(enforcement.decision_at):%H:%M}. {note}"
+            items.append(
+                TimelineItem(
+                    "enforcement",
+                    enforcement.occurred_at,
+                    enforcement.get_kind_display(),
+                    note,
+                    _who(enforcement.recorded_by, enforcement.agency),
+                )
+            )
+    if "brag" in kinds:
+        for change in BragChange.objects.filter(person=person).select_related("changed_by"):
+            items.append(
+                TimelineItem(
+                    "brag",
+                    change.changed_at,
+                    f"BRAG changed to {change.get_status_display()}",
+                    change.reason,
+                    _who(change.changed_by),
+                )
+            )
+    if "cohort" in kinds:
+        for membership in CohortMembership.objects.filter(person=person).select_related(
+            "created_by"
+        ):
+            name = membership.get_cohort_display()
+            items.append(
+                TimelineItem(
+                    "cohort",
+                    day(membership.start_date),
+                    f"Adopted into {name}",
+                    membership.selection_reason,
+                    _who(membership.created_by),
+                )
+            )
+            if membership.end_date is not None:
+                items.append(
+                    TimelineItem(
+                        "cohort",
+                        day(membership.end_date),
+                        f"De-selected from {name}",
+                        membership.deselection_reason,
+                        "",
+                    )
+                )
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    pnc_match: Person | None  # visible to the user: link to it
+    pnc_match_hidden: bool  # exists, but the user's agency has no access
+    reference_taken: bool
+    similar: list[Person]  # visible, same date of birth and a name in common
+
+
+def person_duplicates_for(
+    user: User | AnonymousUser,
+    *,
+    reference: str,
+    pnc_id: str,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date,
+) -> Duplicates:
+    """Likely duplicates of a new person. PNC IDs and references are unique
+    across the partnership, so those checks look at every record (saying only
+    that a hidden one exists); similar names look only at visible records."""
+    pnc_match = None
+    pnc_hidden = False
+    if pnc_id:
+        pnc_match = person_list_for(user).filter(pnc_id__iexact=pnc_id).first()
+        pnc_hidden = pnc_match is None and Person.objects.filter(pnc_id__iexact=pnc_id).exists()
+    similar = list(
+        person_list_for(user)
+        .filter(date_of_birth=date_of_birth)
+        .filter(
+            Q(family_name__iexact=family_name.strip())
+            | Q(given_name__iexact=given_name.strip())
+            | Q(family_name__istartswith=family_name.strip()[:3])
+        )
+        .select_related("lead_agency")[:10]
+    )
+    return Duplicates(
+        pnc_match=pnc_match,
+        pnc_match_hidden=pnc_hidden,
+        reference_taken=Person.objects.filter(reference__iexact=reference.strip()).exists(),
+        similar=similar,
+    )
+
+
+def person_get_for_merge(user: User | AnonymousUser, person_id: int) -> Person:
+    """A person an administrator may merge records into: system admins any
+    record, agency admins records their agency leads. Audited like person_get_for."""
+    role = role_of(user)
+    if role == Role.SYSTEM_ADMIN:
+        person = Person.objects.select_related("lead_agency").filter(pk=person_id).first()
+        if person is None:
+            raise Http404("No such person.")
+        audit_record(action=Action.CONSULT, actor=user, obj=person, person_id=person.pk)
+        return person
+    if role != Role.AGENCY_ADMIN:
+        _deny(user, person_id, reason="only administrators merge records")
+        raise PermissionDenied("Only an administrator can merge records.")
+    person = person_get_for(user, person_id)
+    agency = agency_of(user)
+    if agency is None or person.lead_agency_id != agency.pk:
+        _deny(user, person_id, reason="agency admin of another agency")
+        raise PermissionDenied("Only the lead agency's administrator can merge this record.")
+    return person
+
+
+# ---------------------------------------------------------------------------
+# Cohort selection: the PPO/IOM selection matrix, candidates and the ledger.
+# ---------------------------------------------------------------------------
+
+
+def selection_matrices() -> list[SelectionMatrix]:
+    return list(SelectionMatrix.objects.prefetch_related("weights").order_by("cohort"))
+
+
+def _offences_counted(matrix: SelectionMatrix, today: date, prefix: str = "") -> Q:
+    since = add_months(today, -matrix.look_back_months)
+    outcomes = [*PROVEN_OUTCOMES, *([OffenceOutcome.PENDING] if matrix.count_pending else [])]
+    return Q(
+        **{
+            f"{prefix}offence_date__gte": since,
+            f"{prefix}offence_date__lte": today,
+            f"{prefix}outcome__in": outcomes,
+        }
+    )
+
+
+def _weight_case(matrix: SelectionMatrix, prefix: str = "") -> Case:
+    return Case(
+        *[
+            When(**{f"{prefix}category": w.category}, then=Value(w.weight))
+            for w in matrix.weights.all()
+        ],
+        default=Value(matrix.default_weight),
+        output_field=DecimalField(max_digits=9, decimal_places=2),
+    )
+
+
+def selection_candidates_for(
+    user: User | AnonymousUser, matrix: SelectionMatrix, today: date | None = None
+) -> QuerySet[Person]:
+    """People the user can see whose weighted offending in the look-back window
+    reaches the matrix threshold and who are not in the cohort now. One
+    aggregate query (plus the page's breakdown), whatever the caseload size."""
+    today = today or timezone.localdate()
+    in_cohort = CohortMembership.objects.filter(
+        person=OuterRef("pk"), cohort=matrix.cohort, start_date__lte=today
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    return (
+        person_list_for(user)
+        .exclude(Exists(in_cohort))
+        .annotate(
+            selection_score=Sum(
+                _weight_case(matrix, "offences__"),
+                filter=_offences_counted(matrix, today, "offences__"),
+            ),
+            offence_count=Count("offences", filter=_offences_counted(matrix, today, "offences__")),
+        )
+        .filter(selection_score__gte=matrix.threshold)
+        .select_related("lead_agency")
+        .order_by("-selection_score", "family_name", "id")
+    )
+
+
+def selection_breakdown(
+    matrix: SelectionMatrix, person_ids: list[int], today: date | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """Per person: each offence category counted, its weight and points."""
+    today = today or timezone.localdate()
+    weights = {w.category: w.weight for w in matrix.weights.all()}
+    labels = dict(OffenceCategory.choices)
+    rows = (
+        Offence.objects.filter(_offences_counted(matrix, today), person_id__in=person_ids)
+        .values("person_id", "category")
+        .annotate(n=Count("pk"))
+        .order_by("person_id", "category")
+    )
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        weight = weights.get(row["category"], matrix.default_weight)
+        out.setdefault(row["person_id"], []).append(
+            {
+                "category": labels.get(row["category"], row["category"]),
+                "count": row["n"],
+                "weight": weight,
+                "points": weight * row["n"],
+            }
+        )
+    for items in out.values():
+        items.sort(key=lambda item: item["points"], reverse=True)
+    return out
+
+
+def selection_score_for(matrix: SelectionMatrix, person: Person, today: date | None = None) -> Any:
+    today = today or timezone.localdate()
+    return (
+        Offence.objects.filter(_offences_counted(matrix, today), person=person).aggregate(
+            score=Sum(_weight_case(matrix))
+        )["score"]
+        or 0
+    )
+
+
+def cohort_ledger_for(
+    user: User | AnonymousUser, *, cohort: str | None, month: date
+) -> dict[str, Any]:
+    """Who joined and left the cohort(s) in a month, and why, over the people
+    the user can see; with joiner and leaver counts for the 12 months to it."""
+    first = month.replace(day=1)
+    after = add_months(first, 1)
+    visible = person_list_for(user).values("pk")
+    memberships = CohortMembership.objects.filter(person__in=visible)
+    if cohort:
+        memberships = memberships.filter(cohort=cohort)
+    joined = (
+        memberships.filter(start_date__gte=first, start_date__lt=after)
+        .select_related("person", "created_by")
+        .order_by("start_date", "person__family_name")
+    )
+    left = (
+        memberships.filter(end_date__gte=first, end_date__lt=after)
+        .select_related("person")
+        .order_by("end_date", "person__family_name")
+    )
+    since = add_months(first, -11)
+    joins = dict(
+        memberships.filter(start_date__gte=since, start_date__lt=after)
+        .annotate(m=TruncMonth("start_date"))
+        .values("m")
+        .annotate(n=Count("pk"))
+        .values_list("m", "n")
+    )
+    leaves = dict(
+        memberships.filter(end_date__gte=since, end_date__lt=after)
+        .annotate(m=TruncMonth("end_date"))
+        .values("m")
+        .annotate(n=Count("pk"))
+        .values_list("m", "n")
+    )
+    months = [add_months(since, i) for i in range(12)]
+    return {
+        "joined": joined,
+        "left": left,
+        "months": [
+            {"month": m, "joined": joins.get(m, 0), "left": leaves.get(m, 0)} for m in months
+        ],
+    }

@@ -617,3 +617,119 @@ def disposal_end_outcomes_record(
             details={"before": before, "after": after, "from": "pathways outcomes"},
         )
     return locked
+
+
+@transaction.atomic
+def person_merge(*, survivor: Person, duplicate: Person, justification: str, by: User) -> Person:
+    """Merge a duplicate record into the survivor, keeping all history.
+
+    Every row that points at the duplicate (in any app: offences, contacts,
+    referrals, panel items…) is moved to the survivor, the duplicate's name is
+    kept as an alias and its identifiers fill the survivor's blanks; agencies
+    involved with either keep their access through moved involvements. The
+    duplicate row is then deleted: its id survives in the audit trail, where a
+    combination event on both ids records the merge (docs/decisions.md)."""
+    from django.db.models import ForeignKey
+
+    from .models import AlertSnapshot, Alias
+
+    if not justification.strip():
+        raise ValueError("Give the reason these records are the same person.")
+    if survivor.pk == duplicate.pk:
+        raise ValueError("A record cannot be merged into itself.")
+    first, second = sorted([survivor.pk, duplicate.pk])
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[first, second])}
+    keep, drop = locked[survivor.pk], locked[duplicate.pk]
+    if keep.restricted != drop.restricted:
+        raise ValueError(
+            "One record is restricted and the other is not: restrict or lift the "
+            "restriction first, so the merge shows nobody what they could not see."
+        )
+
+    # Rows unique per person that both records may hold: the survivor's wins.
+    RiskAssessment.objects.filter(
+        person=drop,
+        assessed_on__in=RiskAssessment.objects.filter(person=keep).values("assessed_on"),
+    ).delete()
+    for membership in CohortMembership.objects.filter(person=keep):
+        CohortMembership.objects.filter(
+            person=drop, cohort=membership.cohort, start_date=membership.start_date
+        ).delete()
+    for code, on in AlertSnapshot.objects.filter(person=keep).values_list("code", "on"):
+        AlertSnapshot.objects.filter(person=drop, code=code, on=on).delete()
+    # Involvements: an active one the survivor already has is ended, not doubled.
+    agencies = set(Involvement.objects.filter(person=drop).values_list("agency_id", flat=True))
+    for involvement in Involvement.objects.filter(person=drop, ended_at__isnull=True):
+        if Involvement.objects.filter(
+            person=keep,
+            agency_id=involvement.agency_id,
+            reason=involvement.reason,
+            source=involvement.source,
+            ended_at__isnull=True,
+        ).exists():
+            involvement.ended_at = timezone.now()
+            involvement.save(update_fields=["ended_at"])
+
+    moved: dict[str, int] = {}
+    skip = {PersonGroupObjectPermission, PersonUserObjectPermission}
+    for relation in Person._meta.related_objects:
+        field = relation.field
+        if relation.related_model in skip or not isinstance(field, ForeignKey):
+            continue
+        count = relation.related_model._base_manager.filter(**{field.name: drop}).update(
+            **{field.name: keep}
+        )
+        if count:
+            moved[relation.related_model._meta.label_lower] = count
+    for agency in Agency.objects.filter(pk__in=agencies):
+        _sync_agency_grant(person=keep, agency=agency)
+    if keep.restricted:
+        view = _permission("view_person")
+        for user_id in PersonUserObjectPermission.objects.filter(
+            content_object=drop, permission=view
+        ).values_list("user_id", flat=True):
+            PersonUserObjectPermission.objects.get_or_create(
+                user_id=user_id, permission=view, content_object=keep
+            )
+
+    if (drop.given_name, drop.family_name) != (keep.given_name, keep.family_name):
+        Alias.objects.get_or_create(
+            person=keep, given_name=drop.given_name, family_name=drop.family_name
+        )
+    filled = []
+    for name in ("pnc_id", "nomis_number", "ethnicity"):
+        if not getattr(keep, name) and getattr(drop, name):
+            setattr(keep, name, getattr(drop, name))
+            filled.append(name)
+    details = {
+        "survivor": {"id": keep.pk, "reference": keep.reference},
+        "merged": {"id": drop.pk, "reference": drop.reference},
+        "moved": moved,
+        "filled": filled,
+    }
+    for person_id in (keep.pk, drop.pk):
+        audit_record(
+            action=Action.COMBINE,
+            actor=by,
+            obj=keep,
+            person_id=person_id,
+            justification=justification.strip(),
+            details=details,
+        )
+    drop.delete()
+    _bump(keep, *filled)
+    return keep
+
+
+@transaction.atomic
+def alert_snapshot_take(*, on: date) -> int:
+    """Record who has which alert on `on` (offenders.alerts). Idempotent: a
+    second run the same day adds only what is new. Returns rows written."""
+    from . import alerts
+    from .models import AlertSnapshot
+
+    for rule in alerts.RULES:
+        ids = alerts.people_with_alert(rule.code, on).values_list("pk", flat=True)
+        rows = [AlertSnapshot(person_id=pk, code=rule.code, on=on) for pk in ids.iterator()]
+        AlertSnapshot.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    return AlertSnapshot.objects.filter(on=on).count()

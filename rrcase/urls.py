@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("", include("pathways.urls")),
     path("panels/", include("panels.urls")),
+    path("", include("offenders.urls")),
     path("admin/", admin.site.urls),
     path("imports/", include("offenders.imports_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -10,6 +10,7 @@ from django.urls import reverse
 # Apps add their sections here as they land.
 NAVIGATION: list[tuple[str, str, str]] = [
     ("Home", "core:home", "/"),
+    ("Cases", "offenders:case-list", "/cases/"),
     ("Reports", "reporting:list", "/reports/"),
     ("Referrals", "pathways:inbox", "/referrals/"),
     ("Services", "pathways:services", "/services/"),

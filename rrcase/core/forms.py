@@ -6,6 +6,7 @@ groups, labels, hints, error messages and input classes without per-form markup.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -67,3 +68,89 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].widget = forms.PasswordInput(
             attrs={"autocomplete": "current-password"}
         )
+
+
+class GovUKDateInput(forms.MultiWidget):
+    """The GOV.UK date input: day, month and year boxes
+    (https://design-system.service.gov.uk/components/date-input/). The day box
+    takes the field's own id, so an error summary link lands on it."""
+
+    template_name = "includes/forms/date_input.html"
+    use_fieldset = True
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        numeric = {"inputmode": "numeric"}
+        super().__init__(
+            {
+                "day": forms.TextInput(numeric),
+                "month": forms.TextInput(numeric),
+                "year": forms.TextInput(numeric),
+            },
+            attrs,
+        )
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        attrs = dict(attrs or {})
+        error = "--error" in str(attrs.get("class", ""))
+        attrs.pop("class", None)
+        attrs.pop("aria-describedby", None)
+        context = super().get_context(name, value, attrs)
+        base_id = attrs.get("id", f"id_{name}")
+        for label, (index, subwidget) in zip(
+            ("Day", "Month", "Year"), enumerate(context["widget"]["subwidgets"]), strict=True
+        ):
+            width = "4" if label == "Year" else "2"
+            classes = f"govuk-input govuk-date-input__input govuk-input--width-{width}"
+            subwidget["attrs"]["class"] = classes + (" govuk-input--error" if error else "")
+            subwidget["attrs"]["id"] = base_id if index == 0 else f"{base_id}_{label.lower()}"
+            subwidget["label"] = label
+        return context
+
+    def id_for_label(self, id_: str) -> str:
+        return id_
+
+
+class GovUKDateField(forms.MultiValueField):
+    """A date typed as day, month and year, with GOV.UK's error messages."""
+
+    widget = GovUKDateInput
+
+    def __init__(self, *, required: bool = True, **kwargs: Any) -> None:
+        fields = (
+            forms.IntegerField(min_value=1, max_value=31),
+            forms.IntegerField(min_value=1, max_value=12),
+            forms.IntegerField(min_value=1000, max_value=9999),
+        )
+        super().__init__(fields, required=required, require_all_fields=False, **kwargs)
+
+    def clean(self, value: Any) -> date | None:
+        parts = [str(p).strip() if p is not None else "" for p in (value or ["", "", ""])]
+        label = str(self.label or "date").lower()
+        if not any(parts):
+            if self.required:
+                raise forms.ValidationError(f"Enter the {label}", code="required")
+            return None
+        missing = [
+            name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part
+        ]
+        if missing:
+            raise forms.ValidationError(
+                f"The {label} must include a {' and '.join(missing)}", code="incomplete"
+            )
+        try:
+            day, month, year = (int(p) for p in parts)
+            if year < 1000:
+                raise ValueError("year must have 4 numbers")
+            return date(year, month, day)
+        except ValueError:
+            raise forms.ValidationError(
+                f"The {label} must be a real date", code="invalid"
+            ) from None
+
+    def compress(self, data_list: list[Any]) -> date | None:  # pragma: no cover - clean() decides
+        return None

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -241,7 +242,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "quarterly-report": {"task": "reporting.tasks.quarterly_report", "schedule": 24 * 60 * 60.0},
     # Daily, idempotent: meetings three months ahead, agendas and update requests.
     "panels-daily": {"task": "panels.tasks.panels_daily", "schedule": 24 * 60 * 60.0},
+    # Every person's alerts, once a day (offenders.services.alert_snapshot_take).
+    "alert-snapshot": {
+        "task": "offenders.tasks.alert_snapshot",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
+# MAPPA level 2 cases are reviewed at least every 16 weeks, level 3 every 8 (DOMAIN.md).
+MAPPA_REVIEW_WEEKS = {2: 16, 3: 8}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

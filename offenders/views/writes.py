@@ -1,0 +1,424 @@
+"""Forms for every practitioner write. Each view loads the person for change
+(404 outsider, 403 read-only), validates a form and calls one service."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+
+from rrcase.access.models import Role
+from rrcase.access.roles import PERSON_WRITE_ROLES
+from rrcase.access.selectors import agency_of, role_of, visible_sensitivities
+
+from .. import selectors, services
+from ..forms import (
+    AssessmentForm,
+    BragForm,
+    CohortAdoptForm,
+    CohortDeselectForm,
+    ContactForm,
+    EnforcementForm,
+    MergeForm,
+    PersonCreateForm,
+    PersonEditForm,
+)
+from ..models import Cohort, CohortMembership, Person
+from ..services import StaleEdit
+from .access import person_role_required
+
+
+def _overview(person: Person) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("offenders:person", args=[person.pk]))
+
+
+def _form_page(
+    request: HttpRequest, person: Person | None, title: str, form: Any, **context: Any
+) -> HttpResponse:
+    return render(
+        request,
+        "offenders/form.html",
+        {"person": person, "title": title, "form": form, **context},
+        status=200,
+    )
+
+
+def _service_errors(form: Any, error: Exception) -> None:
+    if isinstance(error, ValidationError):
+        for message in error.messages:
+            form.add_error(None, message)
+    else:
+        form.add_error(None, str(error))
+
+
+def person_create(request: HttpRequest) -> HttpResponse:
+    """A new person led by the user's agency, after duplicate checks."""
+    agency = agency_of(request.user)
+    if role_of(request.user) not in PERSON_WRITE_ROLES or agency is None:
+        raise PermissionDenied("Your role cannot add people.")
+    form = PersonCreateForm(request.POST or None)
+    duplicates = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        duplicates = selectors.person_duplicates_for(
+            request.user,
+            reference=data["reference"],
+            pnc_id=data["pnc_id"],
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+            date_of_birth=data["date_of_birth"],
+        )
+        if duplicates.reference_taken:
+            form.add_error("reference", "A person with this case reference already exists")
+        if duplicates.pnc_match is not None:
+            form.add_error("pnc_id", "A person with this PNC ID already exists")
+        elif duplicates.pnc_match_hidden:
+            form.add_error(
+                "pnc_id",
+                "A person with this PNC ID already exists but your agency has no access to "
+                "them: ask the partnership's system administrator",
+            )
+        if not form.errors and duplicates.similar and not data["confirmed"]:
+            posted = [(k, v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"]
+            return render(
+                request,
+                "offenders/person_create_similar.html",
+                {"similar": duplicates.similar, "posted": posted, "data": data},
+            )
+        if not form.errors:
+            fields = {k: data[k] for k in ("pnc_id", "nomis_number", "ethnicity", "gender")}
+            person = services.person_create(
+                reference=data["reference"].strip(),
+                given_name=data["given_name"].strip(),
+                family_name=data["family_name"].strip(),
+                date_of_birth=data["date_of_birth"],
+                lead_agency=agency,
+                by=request.user,  # type: ignore[arg-type]
+                **fields,
+            )
+            messages.success(request, f"{person.full_name} has been added")
+            return _overview(person)
+    return _form_page(
+        request,
+        None,
+        "Add a person",
+        form,
+        pnc_match=duplicates.pnc_match if duplicates else None,
+        intro=f"The lead agency will be {agency.name}.",
+        button="Add person",
+    )
+
+
+@person_role_required
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get_for(request.user, person_id, for_change=True)
+    initial = {name: getattr(person, name) for name in PersonEditForm.CHANGES}
+    form = PersonEditForm(request.POST or None, initial={**initial, "version": person.version})
+    if request.method == "POST" and form.is_valid():
+        changes = {
+            name: form.cleaned_data[name]
+            for name in PersonEditForm.CHANGES
+            if form.cleaned_data[name] != initial[name]
+        }
+        try:
+            services.person_update(
+                person=person,
+                version=form.cleaned_data["version"],
+                by=request.user,  # type: ignore[arg-type]
+                **changes,
+            )
+        except StaleEdit:
+            return _stale(request, person, form, PersonEditForm.CHANGES, "Edit details")
+        except (ValidationError, ValueError) as error:
+            _service_errors(form, error)
+        else:
+            messages.success(request, "Details updated")
+            return _overview(person)
+    return _form_page(request, person, "Edit details", form, button="Save changes")
+
+
+def _stale(
+    request: HttpRequest,
+    person: Person,
+    form: Any,
+    fields: tuple[str, ...],
+    title: str,
+    attributes: dict[str, str] | None = None,
+) -> HttpResponse:
+    """Someone else changed the record: show what they changed next to what this
+    user typed, and the user's form again, now based on the current version."""
+    current = Person.objects.get(pk=person.pk)
+    rows = []
+    for name in fields:
+        field = form.fields[name]
+        attribute = (attributes or {}).get(name, name)
+        theirs = getattr(current, attribute)
+        mine = form.cleaned_data.get(name)
+        display = getattr(current, f"get_{attribute}_display", None)
+        rows.append(
+            {
+                "label": field.label,
+                "theirs": display() if display else theirs,
+                "mine": dict(getattr(field, "choices", [])).get(mine, mine),
+                "differs": theirs != mine,
+            }
+        )
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    fresh = type(form)(data, **getattr(form, "_extra_kwargs", {}))
+    fresh.is_valid()
+    return render(
+        request,
+        "offenders/stale.html",
+        {"person": current, "rows": rows, "form": fresh, "title": title},
+        status=409,
+    )
+
+
+@person_role_required
+def brag(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get_for(request.user, person_id, for_change=True)
+    form = BragForm(
+        request.POST or None, initial={"version": person.version, "status": person.brag}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.brag_change(
+                person=person,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except StaleEdit:
+            return _stale(
+                request, person, form, ("status",), "Change BRAG status", {"status": "brag"}
+            )
+        except ValueError as error:
+            _service_errors(form, error)
+        else:
+            messages.success(request, "BRAG status changed")
+            return _overview(person)
+    return _form_page(request, person, "Change BRAG status", form, button="Change BRAG")
+
+
+@person_role_required
+def contact(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get_for(request.user, person_id, for_change=True)
+    classes = visible_sensitivities(agency_of(request.user))
+    form = ContactForm(request.POST or None, visible_classes=classes)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.contact_record(
+                person=person,
+                kind=data["kind"],
+                occurred_on=data["occurred_on"],
+                outcome=data["outcome"],
+                notes=data["notes"],
+                drug_test_result=data["drug_test_result"],
+                substances=data["substances"],
+                sensitivity=data["sensitivity"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except (ValidationError, ValueError) as error:
+            _service_errors(form, error)
+        else:
+            messages.success(request, "Contact recorded")
+            return HttpResponseRedirect(reverse("offenders:person-activity", args=[person.pk]))
+    return _form_page(request, person, "Record a contact", form, button="Record contact")
+
+
+@person_role_required
+def enforcement(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get_for(request.user, person_id, for_change=True)
+    classes = visible_sensitivities(agency_of(request.user))
+    form = EnforcementForm(request.POST or None, visible_classes=classes)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.enforcement_record(
+                person=person,
+                kind=data["kind"],
+                occurred_at=data["occurred_at"],
+                decision_at=data.get("decision_at"),
+                notes=data["notes"],
+                sensitivity=data["sensitivity"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except (ValidationError, ValueError) as error:
+            _service_errors(form, error)
+        else:
+            messages.success(request, "Enforcement recorded")
+            return HttpResponseRedirect(reverse("offenders:person-sentence", args=[person.pk]))
+    return _form_page(request, person, "Record enforcement", form, button="Record enforcement")
+
+
+@person_role_required
+def assessment(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get_for(request.user, person_id, for_change=True)
+    form = AssessmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assessment_record(
+                person=person,
+                assessed_on=data["assessed_on"],
+                rosh=data["rosh"],
+                ogrs3_1y=data["ogrs3_1y"],
+                ogrs3_2y=data["ogrs3_2y"],
+                ovp_2y=data["ovp_2y"],
+                predicted_3m=data["predicted_3m"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError:
+            form.add_error("assessed_on", "There is already an assessment on this date")
+        else:
+            messages.success(request, "Assessment recorded")
+            return _overview(person)
+    return _form_page(request, person, "Record an assessment", form, button="Record assessment")
+
+
+ADOPT_SESSION = "cohort_adopt"
+
+
+@person_role_required
+def cohort_adopt(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Step 1 of 2: what and why. The answers wait in the session for the
+    check-your-answers page; nothing is saved yet."""
+    person = selectors.person_get_for(request.user, person_id, for_change=True)
+    pending = request.session.get(ADOPT_SESSION, {}).get(str(person.pk))
+    initial = dict(pending or {})
+    if initial.get("start_date"):
+        initial["start_date"] = date.fromisoformat(initial["start_date"])
+    form = CohortAdoptForm(
+        request.POST or None, initial=initial or {"start_date": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "start_date": form.cleaned_data["start_date"].isoformat()}
+        store = dict(request.session.get(ADOPT_SESSION, {}))
+        store[str(person.pk)] = data
+        request.session[ADOPT_SESSION] = store
+        return HttpResponseRedirect(reverse("offenders:cohort-adopt-check", args=[person.pk]))
+    return _form_page(request, person, "Adopt into a cohort", form, button="Continue")
+
+
+@person_role_required
+def cohort_adopt_check(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Step 2 of 2: check your answers, then adopt."""
+    person = selectors.person_get_for(request.user, person_id, for_change=True)
+    pending = request.session.get(ADOPT_SESSION, {}).get(str(person.pk))
+    if not pending:
+        return HttpResponseRedirect(reverse("offenders:cohort-adopt", args=[person.pk]))
+    error = ""
+    if request.method == "POST":
+        try:
+            membership = services.cohort_adopt(
+                person=person,
+                cohort=pending["cohort"],
+                start_date=date.fromisoformat(pending["start_date"]),
+                reason=pending["reason"],
+                strand=pending.get("strand") or "",
+                mappa_category=pending.get("mappa_category"),
+                mappa_level=pending.get("mappa_level"),
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except (ValidationError, ValueError) as problem:
+            error = "; ".join(getattr(problem, "messages", [str(problem)]))
+        else:
+            store = dict(request.session.get(ADOPT_SESSION, {}))
+            store.pop(str(person.pk), None)
+            request.session[ADOPT_SESSION] = store
+            messages.success(request, f"Adopted into {membership.get_cohort_display()}")
+            return _overview(person)
+    answers = [
+        ("Cohort", Cohort(pending["cohort"]).label),
+        ("Adoption date", date.fromisoformat(pending["start_date"])),
+        ("Reason", pending["reason"]),
+    ]
+    if pending["cohort"] == Cohort.IOM:
+        answers.insert(1, ("IOM strand", str(pending.get("strand", "")).capitalize()))
+    if pending["cohort"] == Cohort.MAPPA:
+        answers.insert(1, ("MAPPA category", f"Category {pending['mappa_category']}"))
+        answers.insert(2, ("MAPPA level", f"Level {pending['mappa_level']}"))
+    return render(
+        request,
+        "offenders/cohort_adopt_check.html",
+        {"person": person, "answers": answers, "error": error},
+    )
+
+
+@person_role_required
+def cohort_deselect(request: HttpRequest, person_id: int, membership_id: int) -> HttpResponse:
+    person = selectors.person_get_for(request.user, person_id, for_change=True)
+    membership = get_object_or_404(
+        CohortMembership, pk=membership_id, person=person, end_date__isnull=True
+    )
+    form = CohortDeselectForm(
+        request.POST or None,
+        initial={"version": membership.version, "end_date": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cohort_deselect(
+                membership=membership,
+                end_date=form.cleaned_data["end_date"],
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except StaleEdit as error:
+            form.add_error(None, f"{error} Check the membership and try again.")
+        except (ValidationError, ValueError) as error:
+            _service_errors(form, error)
+        else:
+            messages.success(request, f"De-selected from {membership.get_cohort_display()}")
+            return _overview(person)
+    return _form_page(
+        request,
+        person,
+        f"De-select from {membership.get_cohort_display()}",
+        form,
+        button="De-select",
+        intro=f"Adopted on {membership.start_date:%-d %B %Y}: {membership.selection_reason}",
+    )
+
+
+def person_merge(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Administrators: merge a duplicate record into this one."""
+    person = selectors.person_get_for_merge(request.user, person_id)
+    form = MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reference = form.cleaned_data["duplicate_reference"].strip()
+        duplicate = Person.objects.filter(reference__iexact=reference).exclude(pk=person.pk).first()
+        if duplicate is None:
+            form.add_error("duplicate_reference", "There is no other record with this reference")
+        else:
+            try:
+                selectors.person_get_for_merge(request.user, duplicate.pk)
+            except (PermissionDenied, Http404):
+                form.add_error(
+                    "duplicate_reference", "You can only merge records your agency leads"
+                )
+        if not form.errors and duplicate is not None:
+            try:
+                services.person_merge(
+                    survivor=person,
+                    duplicate=duplicate,
+                    justification=form.cleaned_data["justification"],
+                    by=request.user,  # type: ignore[arg-type]
+                )
+            except ValueError as error:
+                _service_errors(form, error)
+            else:
+                messages.success(request, f"{reference} was merged into {person.reference}")
+                if role_of(request.user) == Role.SYSTEM_ADMIN:
+                    return HttpResponseRedirect(reverse("core:home"))  # they cannot open records
+                return _overview(person)
+    return _form_page(request, person, "Merge a duplicate record", form, button="Merge records")

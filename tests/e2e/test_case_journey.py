@@ -1,0 +1,100 @@
+"""A practitioner finds a person by part of their name, records a missed
+appointment and a BRAG change, and sees both on the Activity timeline."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from offenders import services
+from offenders.models import Person
+from rrcase.access.demo import DEMO_PASSWORD
+from rrcase.access.models import Agency
+from tests.signin.authenticator import code_for_secret
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign_in(page, username: str, secret: str) -> None:
+    """The real sign-in: password, then the code from the demo authenticator."""
+    page.goto("/sign-in/")
+    page.axe.check()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code from your authenticator app").fill(code_for_secret(secret))
+    page.axe.check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Welcome", exact=False)).to_be_visible()
+    page.axe.check()
+
+
+def test_practitioner_finds_a_person_and_updates_them(page, borough, settings):
+    probation = Agency.objects.get(code="probation")
+    for given, family, ref in [("Kieran", "Doyle", "N100001"), ("Kim", "Dobson", "N100002"),
+                               ("Alex", "Brown", "N100003")]:  # fmt: skip
+        services.person_create(reference=ref, given_name=given, family_name=family,
+                               date_of_birth=date(1991, 4, 2), lead_agency=probation,
+                               by=None)  # fmt: skip
+
+    sign_in(page, "probation", settings.DEMO_TOTP_SECRET)
+    page.get_by_role("link", name="Cases", exact=True).click()
+    expect(page.get_by_role("heading", name="Cases", level=1)).to_be_visible()
+    page.axe.check()
+
+    # Part of the first and last names; the search term must not reach the URL.
+    page.get_by_label("Name, case reference or PNC ID").fill("kie doy")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("Showing 1 to 1 of 1 person")).to_be_visible()
+    assert "kie" not in page.url.lower()
+    assert "doy" not in page.url.lower()
+    page.axe.check()
+
+    page.get_by_role("link", name="DOYLE, Kieran").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(page.get_by_text("Date of birth: 2 April 1991")).to_be_visible()
+    page.axe.check()
+
+    # A missed appointment.
+    page.get_by_role("link", name="Record a contact").first.click()
+    expect(page.get_by_role("heading", name="Record a contact")).to_be_visible()
+    page.axe.check()
+    page.get_by_role("button", name="Record contact").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    page.axe.check()
+    page.get_by_label("Appointment", exact=True).check()
+    today = timezone.localdate()
+    page.get_by_label("Day").fill(str(today.day))
+    page.get_by_label("Month").fill(str(today.month))
+    page.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("Missed (unacceptable)").check()
+    page.get_by_label("Notes").fill("Did not attend; no contact by phone.")
+    page.get_by_role("button", name="Record contact").click()
+    expect(page.get_by_text("Contact recorded")).to_be_visible()
+    page.axe.check()
+
+    # A BRAG change, from the overview.
+    page.get_by_role("link", name="Overview").click()
+    page.axe.check()
+    page.get_by_role("link", name="Change BRAG").click()
+    expect(page.get_by_role("heading", name="Change BRAG status")).to_be_visible()
+    page.axe.check()
+    page.get_by_label("Red").check()
+    page.get_by_label("Reason for the change").fill("Missed appointment and not engaging")
+    page.get_by_role("button", name="Change BRAG").click()
+    expect(page.get_by_text("BRAG status changed")).to_be_visible()
+    page.axe.check()
+
+    # Both on the timeline.
+    page.get_by_role("link", name="Activity").click()
+    timeline = page.locator(".moj-timeline")
+    expect(timeline.get_by_role("heading", name="BRAG changed to Red")).to_be_visible()
+    expect(timeline.get_by_text("Missed appointment and not engaging")).to_be_visible()
+    expect(timeline.get_by_role("heading", name="Appointment")).to_be_visible()
+    expect(timeline.get_by_text("Missed (unacceptable)")).to_be_visible()
+    page.axe.check()
+
+    assert Person.objects.get(reference="N100001").brag == "red"

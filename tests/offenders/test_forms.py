@@ -1,0 +1,379 @@
+"""Every practitioner write through its page: personas, validation, stale edits."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from offenders import services
+from offenders.models import (
+    Alias,
+    BragChange,
+    Cohort,
+    CohortMembership,
+    Contact,
+    Enforcement,
+    Offence,
+    Person,
+    RiskAssessment,
+)
+from rrcase.audit.models import AuditEvent
+
+from .conftest import user
+
+pytestmark = pytest.mark.django_db
+
+
+def day_fields(name: str, day: date) -> dict[str, str]:
+    return {f"{name}_day": str(day.day), f"{name}_month": str(day.month),
+            f"{name}_year": str(day.year)}  # fmt: skip
+
+
+def write_urls(person: Person) -> list[str]:
+    membership = CohortMembership.objects.filter(person=person).first()
+    urls = [
+        f"/people/{person.pk}/edit/",
+        f"/people/{person.pk}/brag/",
+        f"/people/{person.pk}/contacts/new/",
+        f"/people/{person.pk}/enforcement/new/",
+        f"/people/{person.pk}/assessments/new/",
+        f"/people/{person.pk}/cohorts/adopt/",
+        f"/people/{person.pk}/cohorts/adopt/check/",
+        f"/cohorts/candidates/{person.pk}/adopt/",
+    ]
+    if membership is not None:
+        urls.append(f"/people/{person.pk}/cohorts/{membership.pk}/deselect/")
+    return urls
+
+
+@pytest.fixture
+def member(shared_with_housing):
+    services.cohort_adopt(person=shared_with_housing, cohort=Cohort.DIP,
+                          start_date=date(2025, 1, 1), reason="Class A", by=None)  # fmt: skip
+    return shared_with_housing
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_read_only_partner_gets_403_on_every_write(sign_in, member, method):
+    client = sign_in("housing")
+    for url in write_urls(member):
+        assert getattr(client, method)(url).status_code == 403, url
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_outsider_gets_404_on_every_write(sign_in, member, method):
+    client = sign_in("police")
+    for url in write_urls(member):
+        assert getattr(client, method)(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("username", ["analyst", "sysadmin"])
+def test_analyst_and_sysadmin_get_403_on_every_write(sign_in, member, username):
+    client = sign_in(username)
+    for url in [*write_urls(member), "/people/new/"]:
+        assert client.post(url).status_code == 403, url
+
+
+def test_agency_admin_reads_but_does_not_write(sign_in, member):
+    client = sign_in("probation-admin")
+    assert client.get(f"/people/{member.pk}/").status_code == 200
+    assert client.post(f"/people/{member.pk}/brag/").status_code == 403
+
+
+def test_record_a_missed_appointment(sign_in, person):
+    client = sign_in("probation")
+    form = client.get(f"/people/{person.pk}/contacts/new/").content.decode()
+    assert 'class="govuk-date-input"' in form
+    response = client.post(
+        f"/people/{person.pk}/contacts/new/",
+        {"kind": "appointment", "outcome": "missed_unacceptable", "sensitivity": "standard",
+         "notes": "No reply at the door", **day_fields("occurred_on", timezone.localdate())},
+    )  # fmt: skip
+    assert response.status_code == 302
+    contact = Contact.objects.get()
+    assert contact.outcome == "missed_unacceptable"
+    assert contact.agency.code == "probation"
+    followed = client.get(response["Location"]).content.decode()
+    assert "Contact recorded" in followed  # the confirmation banner
+
+
+def test_contact_form_errors_use_the_govuk_error_summary(sign_in, person):
+    response = sign_in("probation").post(
+        f"/people/{person.pk}/contacts/new/",
+        {"kind": "drug_test", "outcome": "attended", "drug_test_result": "positive",
+         "sensitivity": "standard", "occurred_on_day": "31", "occurred_on_month": "2",
+         "occurred_on_year": "2025"},
+    )  # fmt: skip
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in body
+    assert "The date of contact must be a real date" in body
+    assert 'href="#id_occurred_on"' in body  # links to the day box
+    assert 'id="id_occurred_on"' in body
+    assert "Enter the substances the test found" in body
+    assert not Contact.objects.exists()
+
+
+def test_contact_sensitivity_choices_follow_the_sharing_agreement(sign_in, shared_with_housing):
+    from offenders.models import InvolvementReason
+    from rrcase.access.models import Agency
+
+    services.involvement_start(
+        person=shared_with_housing,
+        agency=Agency.objects.get(code="housing"),
+        reason=InvolvementReason.SHARE,
+        can_change=True,
+        by=None,
+    )
+    form = sign_in("housing").get(f"/people/{shared_with_housing.pk}/contacts/new/")
+    assert 'value="police_intelligence"' not in form.content.decode()
+    response = sign_in("housing").post(
+        f"/people/{shared_with_housing.pk}/contacts/new/",
+        {"kind": "note", "sensitivity": "police_intelligence", "notes": "x",
+         **day_fields("occurred_on", date(2025, 1, 1))},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert not Contact.objects.exists()
+
+
+def test_change_brag_needs_a_reason(sign_in, person):
+    client = sign_in("probation")
+    url = f"/people/{person.pk}/brag/"
+    missing = client.post(url, {"status": "red", "reason": "", "version": person.version})
+    assert "Enter the reason for the BRAG change" in missing.content.decode()
+    done = client.post(url, {"status": "red", "reason": "Reoffended", "version": person.version})
+    assert done.status_code == 302
+    assert Person.objects.get(pk=person.pk).brag == "red"
+    assert BragChange.objects.get().reason == "Reoffended"
+
+
+def test_stale_brag_change_shows_their_change_and_keeps_mine(sign_in, person):
+    read_version = person.version
+    services.brag_change(person=person, status="green", reason="Engaging",
+                         version=person.version, by=user("probation2"))  # fmt: skip
+    response = sign_in("probation").post(
+        f"/people/{person.pk}/brag/",
+        {"status": "red", "reason": "My careful reason", "version": read_version},
+    )
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else changed this record" in body
+    assert "Green" in body  # their change
+    assert "My careful reason" in body  # my input, kept
+    assert f'value="{read_version + 1}"' in body  # resubmitting is against the current version
+    assert BragChange.objects.count() == 1
+
+
+def test_edit_details_and_stale_edit(sign_in, person):
+    client = sign_in("probation")
+    url = f"/people/{person.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert f'name="version" value="{person.version}"' in page
+    data = {"version": person.version, "given_name": "Jordan", "family_name": "Whitfield-Smith",
+            "gender": "male", "custody_status": "community", "pnc_id": "12/345678A",
+            **day_fields("date_of_birth", date(1990, 6, 16))}  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    assert Person.objects.get(pk=person.pk).family_name == "Whitfield-Smith"
+    # The same form again, now stale.
+    data["family_name"] = "Other"
+    stale = client.post(url, data)
+    assert stale.status_code == 409
+    assert "Whitfield-Smith" in stale.content.decode()
+    assert Person.objects.get(pk=person.pk).family_name == "Whitfield-Smith"
+
+
+def test_a_missing_version_is_refused(sign_in, person):
+    response = sign_in("probation").post(f"/people/{person.pk}/brag/",
+                                         {"status": "red", "reason": "x"})  # fmt: skip
+    assert response.status_code == 200
+    assert not BragChange.objects.exists()
+
+
+def test_adopt_into_a_cohort_with_check_your_answers(sign_in, person):
+    client = sign_in("probation")
+    url = f"/people/{person.pk}/cohorts/adopt/"
+    missing = client.post(url, {"cohort": "mappa", "reason": "Violent offender",
+                                **day_fields("start_date", date(2026, 1, 5))})  # fmt: skip
+    assert "Select the MAPPA level" in missing.content.decode()
+    step1 = client.post(url, {"cohort": "mappa", "reason": "Violent offender", "mappa_level": "2",
+                              "mappa_category": "2",
+                              **day_fields("start_date", date(2026, 1, 5))})  # fmt: skip
+    assert step1.status_code == 302
+    assert not CohortMembership.objects.exists()  # nothing saved before the check
+    check = client.get(step1["Location"]).content.decode()
+    assert "Check your answers" in check
+    assert "5 January 2026" in check
+    assert "Level 2" in check
+    done = client.post(step1["Location"])
+    assert done.status_code == 302
+    membership = CohortMembership.objects.get()
+    assert (membership.cohort, membership.mappa_level) == ("mappa", 2)
+    assert "Adopted into MAPPA" in client.get(done["Location"]).content.decode()
+
+
+def test_deselect_needs_a_reason(sign_in, person):
+    membership = services.cohort_adopt(person=person, cohort=Cohort.IOM,
+                                       start_date=date(2025, 1, 1), reason="Matrix",
+                                       strand="fixed", by=None)  # fmt: skip
+    client = sign_in("probation")
+    url = f"/people/{person.pk}/cohorts/{membership.pk}/deselect/"
+    data = {"version": membership.version, **day_fields("end_date", date(2026, 1, 1))}
+    assert "Enter the reason" in client.post(url, {**data, "reason": ""}).content.decode()
+    assert client.post(url, {**data, "reason": "Completed order"}).status_code == 302
+    membership.refresh_from_db()
+    assert membership.deselection_reason == "Completed order"
+
+
+def test_record_enforcement_with_recall_decision_time(sign_in, person):
+    client = sign_in("probation")
+    url = f"/people/{person.pk}/enforcement/new/"
+    today = timezone.localdate()
+    data = {"kind": "recall_requested", "occurred_time": "14:30", "sensitivity": "standard",
+            **day_fields("occurred_on", today)}  # fmt: skip
+    assert "Enter the date of the recall decision" in client.post(url, data).content.decode()
+    data.update(day_fields("decision_on", today), decision_time="13:00")
+    assert client.post(url, data).status_code == 302
+    enforcement = Enforcement.objects.get()
+    assert timezone.localtime(enforcement.decision_at).hour == 13
+
+
+def test_record_assessment_updates_rosh(sign_in, person):
+    client = sign_in("probation")
+    url = f"/people/{person.pk}/assessments/new/"
+    data = {"rosh": "high", "ogrs3_1y": "40", **day_fields("assessed_on", date(2025, 6, 1))}
+    assert client.post(url, data).status_code == 302
+    assert Person.objects.get(pk=person.pk).rosh == "high"
+    again = client.post(url, data)
+    assert "There is already an assessment on this date" in again.content.decode()
+    assert RiskAssessment.objects.count() == 1
+
+
+def create_data(**overrides):
+    return {"reference": "N777777", "given_name": "Casey", "family_name": "Morrow",
+            "gender": "female", "pnc_id": "", **day_fields("date_of_birth", date(1995, 2, 3)),
+            **overrides}  # fmt: skip
+
+
+def test_create_a_person_led_by_my_agency(sign_in, borough):
+    client = sign_in("police")
+    response = client.post("/people/new/", create_data(lead_agency="1"))
+    assert response.status_code == 302
+    created = Person.objects.get(reference="N777777")
+    assert created.lead_agency.code == "police"  # lead_agency in the POST is ignored
+    assert AuditEvent.objects.filter(action="collect", person_id=created.pk).exists()
+
+
+def test_create_refuses_a_known_pnc_and_links_the_match(sign_in, person):
+    response = sign_in("probation").post("/people/new/", create_data(pnc_id="12/345678a"))
+    body = response.content.decode()
+    assert "A person with this PNC ID already exists" in body
+    assert f'href="/people/{person.pk}/"' in body
+
+
+def test_create_refuses_a_pnc_held_by_another_agency_without_naming_them(sign_in, person):
+    body = sign_in("police").post("/people/new/", create_data(pnc_id="12/345678A")).content
+    assert b"your agency has no access" in body
+    assert b"Whitfield" not in body
+
+
+def test_create_warns_about_a_similar_record_then_creates_anyway(sign_in, person):
+    client = sign_in("probation")
+    data = create_data(given_name="Jordon", family_name="Whitfield",
+                       **day_fields("date_of_birth", date(1990, 6, 16)))  # fmt: skip
+    warning = client.post("/people/new/", data)
+    body = warning.content.decode()
+    assert "This person may already have a record" in body
+    assert f'href="/people/{person.pk}/"' in body
+    assert not Person.objects.filter(reference="N777777").exists()
+    confirmed = client.post("/people/new/", {**data, "confirmed": "True"})
+    assert confirmed.status_code == 302
+    assert Person.objects.filter(reference="N777777").exists()
+
+
+def test_merge_moves_history_and_logs_a_combination(sign_in, person, make_person):
+    duplicate = make_person(reference="N900002", given_name="Jordon", family_name="Whitfield",
+                            nomis_number="A1234BC")  # fmt: skip
+    Offence.objects.create(person=duplicate, reference="DUP-O1", offence_date=date(2024, 1, 1),
+                           category="robbery", outcome="pending")  # fmt: skip
+    services.brag_change(person=duplicate, status="red", reason="x", version=duplicate.version,
+                         by=None)  # fmt: skip
+    assert sign_in("probation").post(f"/people/{person.pk}/merge/").status_code == 403
+    client = sign_in("probation-admin")
+    response = client.post(f"/people/{person.pk}/merge/",
+                           {"duplicate_reference": "N900002",
+                            "justification": "Same PNC on the court record"})  # fmt: skip
+    assert response.status_code == 302
+    assert not Person.objects.filter(pk=duplicate.pk).exists()
+    assert Offence.objects.get(reference="DUP-O1").person_id == person.pk
+    assert BragChange.objects.get().person_id == person.pk
+    person.refresh_from_db()
+    assert person.nomis_number == "A1234BC"
+    assert Alias.objects.filter(person=person, given_name="Jordon").exists()
+    events = AuditEvent.objects.filter(action="combine")
+    assert {e.person_id for e in events} == {person.pk, duplicate.pk}
+
+
+def test_merge_needs_the_lead_agencys_admin(sign_in, person, make_person):
+    from rrcase.access.models import Agency
+
+    make_person(reference="N900003", lead_agency=Agency.objects.get(code="police"))
+    response = sign_in("probation-admin").post(
+        f"/people/{person.pk}/merge/",
+        {"duplicate_reference": "N900003", "justification": "Same"},
+    )
+    assert "You can only merge records your agency leads" in response.content.decode()
+    assert Person.objects.filter(reference="N900003").exists()
+
+
+def test_date_input_rejects_partial_dates(sign_in, person):
+    response = sign_in("probation").post(
+        f"/people/{person.pk}/assessments/new/",
+        {"assessed_on_day": "3", "assessed_on_month": "", "assessed_on_year": "2025"},
+    )
+    assert "The date of assessment must include a month" in response.content.decode()
+
+
+def test_future_contact_dates_are_refused(sign_in, person):
+    response = sign_in("probation").post(
+        f"/people/{person.pk}/contacts/new/",
+        {"kind": "phone", "outcome": "attended", "sensitivity": "standard",
+         **day_fields("occurred_on", timezone.localdate() + timedelta(days=2))},
+    )  # fmt: skip
+    assert "must be today or in the past" in response.content.decode()
+
+
+def test_system_admin_merges_any_records(sign_in, person, make_person):
+    from rrcase.access.models import Agency
+
+    make_person(reference="N900004", lead_agency=Agency.objects.get(code="police"))
+    client = sign_in("sysadmin")
+    response = client.post(
+        f"/people/{person.pk}/merge/",
+        {"duplicate_reference": "N900004", "justification": "Same PNC"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert not Person.objects.filter(reference="N900004").exists()
+    # Police keep access through the moved involvement.
+    assert Person.objects.filter(pk=person.pk).exists()
+    from offenders.selectors import person_list_for
+
+    assert person_list_for(user("police")).filter(pk=person.pk).exists()
+
+
+def test_merge_refuses_mixed_restriction(person, make_person):
+    other = make_person(reference="N900005")
+    services.person_restrict(person=other, named_users=[user("probation")], by=user("probation"),
+                             justification="Relative")  # fmt: skip
+    with pytest.raises(ValueError, match="restricted"):
+        services.person_merge(survivor=person, duplicate=other, justification="x",
+                              by=user("sysadmin"))  # fmt: skip
+
+
+@pytest.mark.parametrize("username", ["probation-admin", "dpo", "analyst"])
+def test_only_practitioners_add_people(sign_in, borough, username):
+    assert sign_in(username).get("/people/new/").status_code == 403
+    assert sign_in(username).post("/people/new/", create_data()).status_code == 403
+    assert not Person.objects.filter(reference="N777777").exists()
