@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("offenders.urls")),
     path("admin/", admin.site.urls),
     path("imports/", include("offenders.imports_urls")),
+    path("api/v1/", include("offenders.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 

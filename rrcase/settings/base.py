@@ -309,3 +309,10 @@ DEMO_TOTP_SECRET = env_str("DEMO_TOTP_SECRET", "NORTHBRIDGEDEMOONLYNOTFORREALUSE
 IMPORT_DEFAULT_LEAD_AGENCY = env_str("IMPORT_DEFAULT_LEAD_AGENCY", "probation")
 # Largest file the upload page accepts, per file (a 100,000-row offences file is ~6 MB).
 IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+# API schema: choice sets that share a field name get their own enum names.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "ContactKindEnum": "offenders.models.ContactKind",
+    "ContactOutcomeEnum": "offenders.models.ContactOutcome",
+    "EnforcementKindEnum": "offenders.models.EnforcementKind",
+    "OffenceOutcomeEnum": "offenders.models.OffenceOutcome",
+}
