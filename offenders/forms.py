@@ -145,6 +145,11 @@ class PersonCreateForm(forms.Form):
         return str(self.cleaned_data["pnc_id"]).strip().upper()
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
 class PersonEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     given_name = forms.CharField(label="First name", max_length=100)
@@ -161,11 +166,27 @@ class PersonEditForm(forms.Form):
     expected_release_date = GovUKDateField(
         label="Expected release date (optional)", required=False, help_text=DATE_HINT
     )
+    offender_manager = StaffChoiceField(
+        label="Offender manager", queryset=None, required=False, empty_label="Not allocated"
+    )
+    police_spoc = StaffChoiceField(
+        label="Police single point of contact",
+        queryset=None,
+        required=False,
+        empty_label="Not allocated",
+    )
 
     CHANGES = (
         "given_name", "family_name", "date_of_birth", "gender", "pnc_id", "nomis_number",
-        "ethnicity", "custody_status", "prison", "expected_release_date",
+        "ethnicity", "custody_status", "prison", "expected_release_date", "offender_manager",
+        "police_spoc",
     )  # fmt: skip
+
+    def __init__(self, *args: Any, staff: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._extra_kwargs = {"staff": staff}
+        for name, queryset in staff.items():
+            self.fields[name].queryset = queryset  # type: ignore[attr-defined]
 
 
 class ContactForm(forms.Form):

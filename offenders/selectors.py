@@ -720,3 +720,21 @@ def cohort_ledger_for(
             {"month": m, "joined": joins.get(m, 0), "left": leaves.get(m, 0)} for m in months
         ],
     }
+
+
+def allocatable_staff(person: Person) -> dict[str, QuerySet[User]]:
+    """Who may be allocated to a person: offender managers from the lead
+    agency, police single points of contact from police agencies (practitioners
+    and panel chairs, active accounts)."""
+    from rrcase.access.models import AgencyKind
+
+    staff = (
+        get_user_model()
+        .objects.filter(is_active=True, membership__role__in=PERSON_WRITE_ROLES)
+        .select_related("membership__agency")
+        .order_by("last_name", "first_name")
+    )
+    return {
+        "offender_manager": staff.filter(membership__agency_id=person.lead_agency_id),
+        "police_spoc": staff.filter(membership__agency__kind=AgencyKind.POLICE),
+    }

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -119,7 +120,11 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(request.user, person_id, for_change=True)
     initial = {name: getattr(person, name) for name in PersonEditForm.CHANGES}
-    form = PersonEditForm(request.POST or None, initial={**initial, "version": person.version})
+    form = PersonEditForm(
+        request.POST or None,
+        initial={**initial, "version": person.version},
+        staff=selectors.allocatable_staff(person),
+    )
     if request.method == "POST" and form.is_valid():
         changes = {
             name: form.cleaned_data[name]
@@ -161,11 +166,19 @@ def _stale(
         theirs = getattr(current, attribute)
         mine = form.cleaned_data.get(name)
         display = getattr(current, f"get_{attribute}_display", None)
+        if isinstance(field, ModelChoiceField):
+            shown_theirs, shown_mine = (
+                (u.get_full_name() or u.get_username()) if u is not None else ""
+                for u in (theirs, mine)
+            )
+        else:
+            shown_theirs = display() if display else theirs
+            shown_mine = dict(getattr(field, "choices", [])).get(mine, mine)
         rows.append(
             {
                 "label": field.label,
-                "theirs": display() if display else theirs,
-                "mine": dict(getattr(field, "choices", [])).get(mine, mine),
+                "theirs": shown_theirs,
+                "mine": shown_mine,
                 "differs": theirs != mine,
             }
         )

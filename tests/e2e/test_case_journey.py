@@ -98,3 +98,73 @@ def test_practitioner_finds_a_person_and_updates_them(page, borough, settings):
     page.axe.check()
 
     assert Person.objects.get(reference="N100001").brag == "red"
+
+
+def test_every_people_page_passes_axe(page, borough, settings):
+    """The pages the journey above does not reach, each checked with axe."""
+    from offenders.models import Cohort, Disposal, DisposalType, Offence
+
+    probation = Agency.objects.get(code="probation")
+    person = services.person_create(reference="N100010", given_name="Reece", family_name="Hayes",
+                                    date_of_birth=date(1988, 9, 9), lead_agency=probation,
+                                    pnc_id="88/123456B", by=None)  # fmt: skip
+    services.person_create(reference="N100011", given_name="Reese", family_name="Hayes",
+                           date_of_birth=date(1988, 9, 9), lead_agency=probation,
+                           by=None)  # fmt: skip
+    today = timezone.localdate()
+    for n, category in enumerate(["robbery", "domestic_burglary", "robbery", "vehicle_theft"]):
+        Offence.objects.create(person=person, reference=f"O{n}", offence_date=today,
+                               category=category, outcome="pending")  # fmt: skip
+    Disposal.objects.create(person=person, reference="D1", type=DisposalType.LICENCE,
+                            start_date=date(2025, 1, 1), end_date=date(2027, 1, 1),
+                            supervised_by_probation=True)  # fmt: skip
+    membership = services.cohort_adopt(person=person, cohort=Cohort.DIP, start_date=today,
+                                       reason="Class A use", by=None)  # fmt: skip
+
+    sign_in(page, "probation", settings.DEMO_TOTP_SECRET)
+    for path in [
+        f"/people/{person.pk}/offending/",
+        f"/people/{person.pk}/sentence/",
+        f"/people/{person.pk}/pathways/",
+        f"/people/{person.pk}/panels/",
+        f"/people/{person.pk}/access-log/",
+        f"/people/{person.pk}/edit/",
+        f"/people/{person.pk}/enforcement/new/",
+        f"/people/{person.pk}/assessments/new/",
+        f"/people/{person.pk}/cohorts/{membership.pk}/deselect/",
+        "/cohorts/candidates/?cohort=iom",
+        "/cohorts/ledger/",
+        "/cases/?tab=all&brag=red&cohort=dip",
+    ]:
+        page.goto(path)
+        expect(page.locator("h1")).to_be_visible()
+        page.axe.check()
+
+    # Adopt with check your answers.
+    page.goto(f"/people/{person.pk}/cohorts/adopt/")
+    page.axe.check()
+    page.get_by_label("IOM", exact=True).check()
+    page.get_by_label("IOM strand (IOM only)").select_option("fixed")
+    page.get_by_label("Reason for adoption").fill("Selected at the IOM panel")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Check your answers before adopting")).to_be_visible()
+    page.axe.check()
+    page.get_by_role("button", name="Confirm and adopt").click()
+    expect(page.get_by_text("Adopted into IOM")).to_be_visible()
+    page.axe.check()
+
+    # Adding a person like an existing one: the warning page.
+    page.goto("/people/new/")
+    page.axe.check()
+    page.get_by_label("Case reference (CRN)").fill("N100012")
+    page.get_by_label("First name").fill("Reece")
+    page.get_by_label("Last name").fill("Hayes")
+    page.get_by_label("Day").fill("9")
+    page.get_by_label("Month").fill("9")
+    page.get_by_label("Year").fill("1988")
+    page.get_by_label("Male", exact=True).check()
+    page.get_by_role("button", name="Add person").click()
+    expect(
+        page.get_by_role("heading", name="This person may already have a record")
+    ).to_be_visible()
+    page.axe.check()

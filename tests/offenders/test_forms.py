@@ -377,3 +377,25 @@ def test_only_practitioners_add_people(sign_in, borough, username):
     assert sign_in(username).get("/people/new/").status_code == 403
     assert sign_in(username).post("/people/new/", create_data()).status_code == 403
     assert not Person.objects.filter(reference="N777777").exists()
+
+
+def test_allocate_an_offender_manager_and_spoc(sign_in, person):
+    client = sign_in("probation")
+    url = f"/people/{person.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert "Rowan Ashdown" in page  # probation practitioners as offender managers
+    assert "Jesse Tarrant" in page  # police practitioners as SPOCs
+    assert "Casey Holbrook" not in page  # housing staff are neither
+    data = {"version": person.version, "given_name": "Jordan", "family_name": "Whitfield",
+            "gender": "male", "custody_status": "community", "pnc_id": "12/345678A",
+            "offender_manager": user("probation").pk, "police_spoc": user("police").pk,
+            **day_fields("date_of_birth", date(1990, 6, 16))}  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    person.refresh_from_db()
+    assert person.offender_manager == user("probation")
+    assert person.police_spoc == user("police")
+    caseload = client.get("/cases/?tab=caseload").content.decode()
+    assert "WHITFIELD, Jordan" in caseload
+    # Someone outside the choices is refused.
+    data.update(version=person.version, offender_manager=user("housing").pk)
+    assert client.post(url, data).status_code == 200
