@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
+import operator
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,7 +38,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connections, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -77,7 +78,6 @@ _DECIMAL = re.compile(r"\d+(\.\d+)?|\.\d+")
 
 
 # Foreign keys are compared by their column (person_id) and written by name.
-_FOREIGN_KEYS = {"person_id": "person", "lead_agency_id": "lead_agency"}
 
 
 class ImportDirectoryError(ValueError):
@@ -180,7 +180,13 @@ class FileSpec:
         return f"{self.name}.csv"
 
     def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
+        return _columns_by_name(self)[name]
+
+
+@functools.cache
+def _columns_by_name(spec: FileSpec) -> dict[str, Column]:
+    # Looked up for every value of every row: a dict, not a scan.
+    return {c.name: c for c in spec.columns}
 
 
 PERSON_REF = Column("person_ref", required=True)
@@ -709,22 +715,13 @@ class _Importer:
         if not self.writing or not (new or changed):
             return
         objects = new + changed
-        write_fields = [_FOREIGN_KEYS.get(f, f) for f in fields]
-        write_fields = [f for f in write_fields if f not in spec.unique_fields]
+        write_fields = [f for f in fields if f not in spec.unique_fields]
         if spec.name == "people":
             write_fields.append("updated_at")
-        if write_fields:
-            model._default_manager.bulk_create(
-                objects,
-                batch_size=BATCH_SIZE,
-                update_conflicts=True,
-                unique_fields=list(spec.unique_fields),
-                update_fields=write_fields,
-            )
-        else:
-            model._default_manager.bulk_create(
-                objects, batch_size=BATCH_SIZE, ignore_conflicts=True
-            )
+        ids = _copy_upsert(model, objects, list(spec.unique_fields), write_fields)
+        if spec.name == "people":
+            for obj in objects:
+                obj.pk = ids[(obj.reference,)]  # type: ignore[attr-defined]
         if changed_ids and any(f.name == "version" for f in model._meta.fields):
             # Someone editing one of these rows in the app now gets the
             # "someone else changed this" page instead of overwriting the import.
@@ -803,6 +800,51 @@ class _Importer:
         person_ids = {self.people[row.person_ref] for row in rows} - {None}
         found = manager.filter(person_id__in=person_ids).values(*spec.unique_fields[1:], *wanted)
         return {(r["person_id"], *(r[k] for k in spec.unique_fields[1:])): r for r in found}
+
+
+def _copy_upsert(
+    model: type[models.Model],
+    objects: list[models.Model],
+    unique_fields: list[str],
+    update_fields: list[str],
+) -> dict[tuple[Any, ...], int]:
+    """Insert or update `objects` by their unique fields, through COPY into a
+    temporary table and one INSERT … ON CONFLICT: an order of magnitude less
+    work per row than building Django's multi-row INSERT. Returns the ids by
+    unique key. Field defaults and auto_now values are applied as save() would."""
+    now = timezone.now()
+    fields = [
+        f for f in model._meta.concrete_fields if not f.primary_key
+    ]  # every column but the id
+    columns = [f.column for f in fields]
+    getters: list[Callable[[models.Model], Any]] = []
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            getters.append(lambda obj, _now=now: _now)
+        else:
+            getters.append(operator.attrgetter(f.attname))
+    table = model._meta.db_table
+    unique_columns = [model._meta.get_field(name).column for name in unique_fields]
+    updates = [model._meta.get_field(name).column for name in update_fields]
+    update_sql = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updates)
+    conflict = f"DO UPDATE SET {update_sql}" if updates else "DO NOTHING"
+    column_sql = ", ".join(f'"{c}"' for c in columns)
+    key_sql = ", ".join(f'"{c}"' for c in unique_columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP TABLE IF EXISTS "import_{table}"')
+        cursor.execute(
+            f'CREATE TEMPORARY TABLE "import_{table}" AS '  # noqa: S608
+            f'SELECT {column_sql} FROM "{table}" WITH NO DATA'
+        )
+        with cursor.cursor.copy(f'COPY "import_{table}" ({column_sql}) FROM STDIN') as copy:
+            for obj in objects:
+                copy.write_row([getter(obj) for getter in getters])
+        # Table and column names come from the model, never from the file.
+        cursor.execute(
+            f'INSERT INTO "{table}" ({column_sql}) SELECT {column_sql} FROM "import_{table}" '  # noqa: S608
+            f"ON CONFLICT ({key_sql}) {conflict} RETURNING id, {key_sql}"
+        )
+        return {tuple(row[1:]): row[0] for row in cursor.fetchall()}
 
 
 def _stored(model: type[models.Model], name: str, value: Any) -> Any:
