@@ -10,6 +10,7 @@ anyone else), so its progress page cannot be watched by others.
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -23,6 +24,7 @@ from .models import ReportKind, ReportRun, ReportStatus, UnitCostTable
 
 REPORT_READ_ROLES = frozenset({Role.ANALYST, Role.PANEL_CHAIR, Role.PRACTITIONER})
 REPORT_RUN_ROLES = frozenset({Role.ANALYST, Role.PANEL_CHAIR})
+DASHBOARD_CACHE_SECONDS = 10 * 60
 
 
 def report_may_read(user: User | AnonymousUser) -> bool:
@@ -131,5 +133,12 @@ def dashboard_for(user: User | AnonymousUser) -> dict[str, object]:
     """The partnership dashboard: totals only, for every role with reports."""
     report_require_read(user)
     today = timezone.localdate()
+    # A scan of every membership (about a second at 250,000 people): shared by
+    # everyone's dashboard for a few minutes rather than run on every view.
+    current = cache.get_or_set(
+        f"reporting:current-cohorts:{today.isoformat()}",
+        lambda: current_cohorts(today),
+        DASHBOARD_CACHE_SECONDS,
+    )
     run = report_run_latest_finished()
-    return {"today": today, "current": current_cohorts(today), "run": run}
+    return {"today": today, "current": current, "run": run}

@@ -73,11 +73,11 @@ def report_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 def report_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     """The htmx poll target: the status panel, or a redirect to the finished report."""
     run = selectors.report_run_progress_for(request.user, run_id)
+    response = render(request, "reporting/includes/progress_panel.html", {"run": run})
     if run.status == ReportStatus.DONE and request.htmx:  # type: ignore[attr-defined]
-        response = HttpResponse(status=204)
+        # htmx follows this; the panel's own link is there if it does not.
         response["HX-Redirect"] = reverse("reporting:detail", args=[run.pk])
-        return response
-    return render(request, "reporting/includes/progress_panel.html", {"run": run})
+    return response
 
 
 @require_GET

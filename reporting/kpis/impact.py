@@ -101,33 +101,45 @@ windows AS (
             AND (left_on + interval '12 months')::date <= %(as_of)s AS after_complete
     FROM memberships
 ),
-classified AS (
+bounded AS (
+    SELECT *, CASE WHEN after_complete THEN after_to ELSE during_to END AS counted_to
+    FROM windows
+),
+counted AS (
     SELECT
         CASE
             WHEN o.offence_date < w.adopted THEN 'before'
             WHEN o.offence_date < w.during_to THEN 'during'
             ELSE 'after'
         END AS phase,
-        coalesce(c.cost, 0) AS cost
-    FROM windows w
-    JOIN offenders_offence o
-      ON o.person_id = w.person_id
-     AND o.offence_date >= w.before_from
-     AND o.offence_date < CASE WHEN w.after_complete THEN w.after_to ELSE w.during_to END
-    LEFT JOIN reporting_unitcost c
-      ON c.table_id = %(cost_table)s AND c.category = o.category
-    WHERE o.outcome = ANY(%(proven)s) AND o.outcome_date <= %(as_of)s  -- proven by as-of
+        o.category,
+        count(*) AS offences
+    FROM bounded w
+    -- One index range scan per membership on (person, offence_date).
+    CROSS JOIN LATERAL (
+        SELECT o.offence_date, o.category
+        FROM offenders_offence o
+        WHERE o.person_id = w.person_id
+          AND o.offence_date >= w.before_from
+          AND o.offence_date < w.counted_to
+          AND o.outcome = ANY(%(proven)s) AND o.outcome_date <= %(as_of)s  -- proven by as-of
+        OFFSET 0  -- keeps the planner from flattening this into a full-table merge join
+    ) AS o
+    GROUP BY 1, 2
 )
+-- Costs are applied to the counts per phase and category, from one table.
 SELECT
     (SELECT count(*) FROM windows),
     (SELECT count(*) FROM windows WHERE after_complete),
-    count(*) FILTER (WHERE phase = 'before'),
-    count(*) FILTER (WHERE phase = 'during'),
-    count(*) FILTER (WHERE phase = 'after'),
-    coalesce(sum(cost) FILTER (WHERE phase = 'before'), 0),
-    coalesce(sum(cost) FILTER (WHERE phase = 'during'), 0),
-    coalesce(sum(cost) FILTER (WHERE phase = 'after'), 0)
-FROM classified
+    coalesce(sum(offences) FILTER (WHERE phase = 'before'), 0),
+    coalesce(sum(offences) FILTER (WHERE phase = 'during'), 0),
+    coalesce(sum(offences) FILTER (WHERE phase = 'after'), 0),
+    coalesce(sum(offences * coalesce(c.cost, 0)) FILTER (WHERE phase = 'before'), 0),
+    coalesce(sum(offences * coalesce(c.cost, 0)) FILTER (WHERE phase = 'during'), 0),
+    coalesce(sum(offences * coalesce(c.cost, 0)) FILTER (WHERE phase = 'after'), 0)
+FROM counted
+LEFT JOIN reporting_unitcost c
+  ON c.table_id = %(cost_table)s AND c.category = counted.category
 """
 
 

@@ -308,7 +308,7 @@ WITH caseload AS (
            OR d.terminated_date > %(as_of)s)
       AND p.date_of_birth <= (%(snapshot)s::date - interval '18 years')::date
 ),
-predicted AS (
+predicted AS MATERIALIZED (
     SELECT
         c.person_id,
         coalesce(

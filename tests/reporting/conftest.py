@@ -8,6 +8,16 @@ import pytest
 from reporting.kpis import kpi_results
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The dashboard caches today's cohort counts; each test starts without."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def kpis(db):
     """Run the engine the way the `kpi` command does."""

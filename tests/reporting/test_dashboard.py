@@ -68,5 +68,5 @@ def test_dashboard_query_count_does_not_grow(borough, sign_in, django_assert_max
         )
         services.report_run_execute(run_id=run.pk)
     client = sign_in("probation")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(16):
         assert client.get(reverse("reporting:dashboard")).status_code == 200

@@ -34,12 +34,12 @@ def add_people(count: int) -> None:
         offence(person, "2023-03-01")
 
 
-def queries_for_a_run() -> int:
+def queries_for_a_run() -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         kpi_results(
             start=date(2023, 1, 1), end=date(2023, 3, 31), as_of=date(2025, 1, 1), cohort="iom"
         )
-    return len(captured.captured_queries)
+    return [q["sql"] for q in captured.captured_queries]
 
 
 def test_query_count_does_not_grow_with_people_or_offences():
@@ -48,5 +48,8 @@ def test_query_count_does_not_grow_with_people_or_offences():
     few = queries_for_a_run()
     add_people(20)
     many = queries_for_a_run()
-    assert few == many
-    assert many <= 8
+    assert len(few) == len(many)
+    # The cost table (2) and one statement per KPI (ni143 and ni144 share one);
+    # the rest are each statement's savepoint and `SET LOCAL jit = off`.
+    statements = [q for q in many if not q.startswith(("SAVEPOINT", "RELEASE", "SET"))]
+    assert len(statements) == 7
