@@ -802,6 +802,10 @@ class _Importer:
         return {(r["person_id"], *(r[k] for k in spec.unique_fields[1:])): r for r in found}
 
 
+def _constant(value: Any) -> Callable[[models.Model], Any]:
+    return lambda _obj: value
+
+
 def _copy_upsert(
     model: type[models.Model],
     objects: list[models.Model],
@@ -820,12 +824,13 @@ def _copy_upsert(
     getters: list[Callable[[models.Model], Any]] = []
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            getters.append(lambda obj, _now=now: _now)
+            getters.append(_constant(now))
         else:
             getters.append(operator.attrgetter(f.attname))
     table = model._meta.db_table
-    unique_columns = [model._meta.get_field(name).column for name in unique_fields]
-    updates = [model._meta.get_field(name).column for name in update_fields]
+    column_of = {f.name: f.column for f in fields} | {f.attname: f.column for f in fields}
+    unique_columns = [column_of[name] for name in unique_fields]
+    updates = [column_of[name] for name in update_fields]
     update_sql = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updates)
     conflict = f"DO UPDATE SET {update_sql}" if updates else "DO NOTHING"
     column_sql = ", ".join(f'"{c}"' for c in columns)
