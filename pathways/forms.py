@@ -152,13 +152,30 @@ class ReferralForm(forms.Form):
 class ReferralActionForm(VersionForm):
     text = forms.CharField(widget=forms.Textarea, required=False)
 
-    def __init__(self, *args: Any, label: str = "", required_message: str = "", **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        label: str = "",
+        required_message: str = "",
+        situation: tuple[str, list[tuple[str, str]]] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         if label:
             self.fields["text"].label = label
         self.required_message = required_message
         if not required_message:
             self.fields["text"].label = label or "Note (optional)"
+        if situation is not None:
+            # Completing a service on a pathway with an outcome history: where
+            # the person now stands (optional, dated today).
+            situation_label, choices = situation
+            self.fields["situation"] = forms.ChoiceField(
+                label=situation_label,
+                choices=[("", "Not recorded"), *choices],
+                required=False,
+                help_text="Recorded in the person's outcome history, dated today",
+            )
 
     def clean_text(self) -> str:
         text = self.cleaned_data.get("text", "").strip()

@@ -441,7 +441,7 @@ class GapAnalysis:
 def gap_analysis(*, cohort: str = "", today: date | None = None) -> GapAnalysis:
     """Per pathway: needs known, referrals made, services available and outcomes
     met, and where provision is missing. Counts only, so analysts can use it.
-    Five set-based queries whatever the number of people."""
+    Six set-based queries whatever the number of people."""
     today = today or timezone.localdate()
     now = timezone.now()
     pathways = pathways_active()

@@ -490,9 +490,28 @@ def referral_start(*, referral: Referral, by: User, version: int | None) -> Refe
 
 @transaction.atomic
 def referral_complete(
-    *, referral: Referral, outcome: str, by: User, version: int | None
+    *, referral: Referral, outcome: str, by: User, version: int | None, situation: str = ""
 ) -> Referral:
-    return _transition(referral=referral, action="complete", by=by, version=version, text=outcome)
+    """Close a referral as completed. `situation` optionally records where the
+    person now stands in the outcome history the service's pathway feeds
+    (e.g. settled accommodation after CAS3), dated today and linked to the referral."""
+    completed = _transition(
+        referral=referral, action="complete", by=by, version=version, text=outcome
+    )
+    if situation:
+        kind = outcome_kind_for(completed.service)
+        if kind is None:
+            raise ValueError("This service's pathway has no outcome history.")
+        outcome_record(
+            person=completed.person,
+            kind=kind,
+            value=situation,
+            recorded_on=timezone.localdate(),
+            by=by,
+            referral=completed,
+            note=f"On completing {completed.service.name}",
+        )
+    return completed
 
 
 @transaction.atomic
@@ -509,15 +528,40 @@ def referral_withdraw(
 
 @transaction.atomic
 def referral_transition(
-    *, referral: Referral, action: str, by: User, version: int | None, text: str = ""
+    *,
+    referral: Referral,
+    action: str,
+    by: User,
+    version: int | None,
+    text: str = "",
+    situation: str = "",
 ) -> Referral:
     """Take the named step (one of REFERRAL_TRANSITIONS): what the referral pages post."""
     if action not in REFERRAL_TRANSITIONS:
         raise IllegalTransition(f"{action!r} is not something a referral can do.")
+    if action == "complete":
+        return referral_complete(
+            referral=referral, outcome=text, by=by, version=version, situation=situation
+        )
     return _transition(referral=referral, action=action, by=by, version=version, text=text)
 
 
 # --- outcomes ------------------------------------------------------------------------
+
+# The outcome history a pathway's services feed when a referral completes. By
+# pathway code: a partnership that splits drugs and alcohol adds its codes here.
+PATHWAY_OUTCOME_KIND: dict[str, str] = {
+    "accommodation": OutcomeKind.ACCOMMODATION,
+    "ete": OutcomeKind.ETE,
+    "drugs_alcohol": OutcomeKind.TREATMENT,
+    "drugs": OutcomeKind.TREATMENT,
+    "alcohol": OutcomeKind.TREATMENT,
+}
+
+
+def outcome_kind_for(service: Service) -> str | None:
+    return PATHWAY_OUTCOME_KIND.get(service.pathway.code)
+
 
 OUTCOME_SENSITIVITY: dict[str, str] = {OutcomeKind.TREATMENT: "health"}
 

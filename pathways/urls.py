@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import api, views
 
 app_name = "pathways"
 
@@ -36,4 +36,22 @@ urlpatterns = [
     path("services/<int:service_id>/", views.service_detail, name="service"),
     path("pathways/gaps/", views.gaps, name="gaps"),
     path("notifications/", views.notifications, name="notifications"),
+    # REST API (OpenAPI schema at /api/schema/)
+    path("api/v1/pathways/services/", api.ServiceListApi.as_view(), name="api-services"),
+    path(
+        "api/v1/pathways/people/<int:person_id>/needs/",
+        api.PersonNeedsApi.as_view(),
+        name="api-person-needs",
+    ),
+    path("api/v1/pathways/referrals/", api.ReferralListApi.as_view(), name="api-referrals"),
+    path(
+        "api/v1/pathways/referrals/<int:referral_id>/",
+        api.ReferralDetailApi.as_view(),
+        name="api-referral",
+    ),
+    path(
+        "api/v1/pathways/referrals/<int:referral_id>/transitions/",
+        api.ReferralTransitionApi.as_view(),
+        name="api-referral-transition",
+    ),
 ]

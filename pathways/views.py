@@ -32,7 +32,7 @@ from .forms import (
     ReferralActionForm,
     ReferralForm,
 )
-from .models import Pathway, ReferralState
+from .models import OUTCOME_VALUES, OutcomeKind, Pathway, Referral, ReferralState
 from .services import REFERRAL_TRANSITIONS, SENDER, IllegalTransition, StaleEdit
 
 # --- helpers -------------------------------------------------------------------------
@@ -352,6 +352,7 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
             "withdraw": "Reason for withdrawing",
         }.get(action, ""),
         required_message=transition.needs_text,
+        situation=_situation(referral) if action == "complete" else None,
     )
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -362,6 +363,7 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
                 by=_actor(request),
                 version=form.cleaned_data["version"],
                 text=form.cleaned_data["text"],
+                situation=form.cleaned_data.get("situation", ""),
             )
         except StaleEdit as stale:
             return _stale(request, stale, reverse("pathways:referral", args=[referral.pk]))
@@ -388,6 +390,19 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
         {"referral": referral, "transition": transition, "form": form, "error": error},
         status=400 if (form.is_bound and form.errors) or error else 200,
     )
+
+
+def _situation(referral: Referral) -> tuple[str, list[tuple[str, str]]] | None:
+    kind = services.outcome_kind_for(referral.service)
+    if kind is None:
+        return None
+    labels: dict[str, str] = {
+        OutcomeKind.ACCOMMODATION: "Their accommodation now",
+        OutcomeKind.ETE: "Their employment, training or education now",
+        OutcomeKind.TREATMENT: "Their treatment now",
+    }
+    label = labels[kind]
+    return label, [(str(v), str(lbl)) for v, lbl in OUTCOME_VALUES[kind].choices]
 
 
 # --- directory, gaps, notifications --------------------------------------------------

@@ -214,3 +214,25 @@ def test_need_status_change_goes_into_the_history(sign_in, need):
     need.refresh_from_db()
     assert need.status == NeedStatus.MET
     assert [n.text for n in need.notes.all()] == ["Moved in", "Need recorded."]
+
+
+def test_housing_completes_with_the_persons_accommodation_and_probation_sees_it(sign_in, sent):
+    referral = services.referral_accept(referral=sent, by=user("housing"), version=sent.version)
+    referral = services.referral_start(referral=referral, by=user("housing"),
+                                       version=referral.version)  # fmt: skip
+    housing = sign_in("housing")
+    url = reverse("pathways:referral-action", args=[referral.pk, "complete"])
+    form = housing.get(url).content.decode()
+    assert "Their accommodation now" in form
+    response = housing.post(url, {"version": referral.version, "text": "Moved on to a flat",
+                                  "situation": "settled"})  # fmt: skip
+    # The receiving agency's access ends with the referral: back to its inbox.
+    assert response["Location"] == reverse("pathways:inbox")
+    assert housing.get(reverse("pathways:plan", args=[sent.person_id])).status_code == 404
+    outcome = Outcome.objects.get()
+    assert (outcome.kind, outcome.value, outcome.referral_id) == ("accommodation", "settled",
+                                                                  referral.pk)  # fmt: skip
+    plan = sign_in("probation").get(reverse("pathways:plan", args=[sent.person_id]))
+    html = plan.content.decode()
+    assert "Settled" in html
+    assert "Completed" in html
