@@ -30,7 +30,7 @@ from ..forms import (
     PersonCreateForm,
     PersonEditForm,
 )
-from ..models import Cohort, CohortMembership, Person
+from ..models import BragChange, Cohort, CohortMembership, Person
 from ..services import StaleEdit
 from .access import person_role_required
 
@@ -155,6 +155,7 @@ def _stale(
     fields: tuple[str, ...],
     title: str,
     attributes: dict[str, str] | None = None,
+    their_note: str = "",
 ) -> HttpResponse:
     """Someone else changed the record: show what they changed next to what this
     user typed, and the user's form again, now based on the current version."""
@@ -189,7 +190,7 @@ def _stale(
     return render(
         request,
         "offenders/stale.html",
-        {"person": current, "rows": rows, "form": fresh, "title": title},
+        {"person": current, "rows": rows, "form": fresh, "title": title, "their_note": their_note},
         status=409,
     )
 
@@ -210,8 +211,15 @@ def brag(request: HttpRequest, person_id: int) -> HttpResponse:
                 by=request.user,  # type: ignore[arg-type]
             )
         except StaleEdit:
+            latest = BragChange.objects.filter(person=person).first()
             return _stale(
-                request, person, form, ("status",), "Change BRAG status", {"status": "brag"}
+                request,
+                person,
+                form,
+                ("status",),
+                "Change BRAG status",
+                {"status": "brag"},
+                their_note=f"Their reason: {latest.reason}" if latest else "",
             )
         except ValueError as error:
             _service_errors(form, error)

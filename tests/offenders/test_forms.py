@@ -161,6 +161,7 @@ def test_stale_brag_change_shows_their_change_and_keeps_mine(sign_in, person):
     assert response.status_code == 409
     assert "Someone else changed this record" in body
     assert "Green" in body  # their change
+    assert "Their reason: Engaging" in body
     assert "My careful reason" in body  # my input, kept
     assert f'value="{read_version + 1}"' in body  # resubmitting is against the current version
     assert BragChange.objects.count() == 1
