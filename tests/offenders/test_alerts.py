@@ -3,10 +3,11 @@ test fixes "today" and checks the day before, on and after each boundary."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from offenders import alerts, services
 from offenders.models import (
@@ -30,7 +31,9 @@ TODAY = date(2026, 3, 10)
 
 
 def codes(person: Person, today: date) -> set[str]:
-    return {rule.code for rule in alerts.alerts_for(person.pk, today)}
+    """The person's alerts as the Overview computes them, with the clock at `today`."""
+    with time_machine.travel(datetime.combine(today, time(9), tzinfo=UTC), tick=False):
+        return {rule.code for rule in alerts.alerts_for(person.pk, timezone.localdate())}
 
 
 def contact(person, day, kind=ContactKind.APPOINTMENT, outcome=ContactOutcome.ATTENDED):
