@@ -17,18 +17,30 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
-from offenders.models import Person
+from offenders.models import CohortMembership, Person
 from offenders.selectors import person_list_for
 from rrcase.access.roles import PERSON_READ_ROLES, PERSON_WRITE_ROLES
 from rrcase.access.selectors import agency_of, role_of, visible_sensitivities
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 
-from .agenda import REASON_LABELS, lead_panel, overlaps
+from .agenda import REASON_LABELS, agenda_rules, lead_panel, overlaps
 from .models import (
     ActionStatus,
     AgendaItem,
@@ -400,3 +412,145 @@ def person_tab_context(user: User | AnonymousUser, person: Any) -> dict[str, Any
         "panel_open_actions": actions,
         "panel_today": timezone.localdate(),
     }
+
+
+# ---------------------------------------------------------------- live tracker and overlap
+
+BRAG_ORDER = Case(
+    When(brag="red", then=Value(0)),
+    When(brag="amber", then=Value(1)),
+    When(brag="green", then=Value(2)),
+    When(brag="blue", then=Value(3)),
+    default=Value(4),
+    output_field=IntegerField(),
+)
+
+
+def _count_of(queryset: QuerySet[Any]) -> Subquery:
+    return Subquery(
+        queryset.order_by().values("person_id").annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def panel_tracker(
+    user: AnyUser, panel_type: PanelType, *, today: date, brag: str = ""
+) -> QuerySet[Person]:
+    """The live tracker: the panel's current cohort (active members of the
+    cohorts it manages; for a panel with no cohorts, people on its agendas in
+    the last 90 days) that the user may see, with BRAG, RoSH, when the panel
+    last discussed them, their next meeting, and open and overdue actions.
+    One query for the page, however large the cohort."""
+    people = person_list_for(user)
+    if panel_type.cohorts:
+        people = people.filter(
+            Exists(
+                CohortMembership.objects.filter(
+                    person=OuterRef("pk"), cohort__in=panel_type.cohorts, start_date__lte=today
+                ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            )
+        )
+    else:
+        people = people.filter(
+            Exists(
+                AgendaItem.objects.filter(
+                    person=OuterRef("pk"),
+                    meeting__panel_type=panel_type,
+                    meeting__date__gte=today - timedelta(days=90),
+                )
+            )
+        )
+    if brag in ("red", "amber", "green", "blue"):
+        people = people.filter(brag=brag)
+    here = AgendaItem.objects.filter(person=OuterRef("pk"), meeting__panel_type=panel_type)
+    actions = PanelAction.objects.filter(
+        person=OuterRef("pk"), meeting__panel_type=panel_type, status=ActionStatus.OPEN
+    )
+    return people.annotate(
+        brag_rank=BRAG_ORDER,
+        last_discussed=Subquery(
+            here.filter(meeting__status=MeetingStatus.CONCLUDED)
+            .order_by("-meeting__date")
+            .values("meeting__date")[:1]
+        ),
+        next_meeting=Subquery(
+            here.filter(
+                meeting__status__in=[MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS],
+                meeting__date__gte=today,
+            )
+            .order_by("meeting__date")
+            .values("meeting__date")[:1]
+        ),
+        next_meeting_id=Subquery(
+            here.filter(
+                meeting__status__in=[MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS],
+                meeting__date__gte=today,
+            )
+            .order_by("meeting__date")
+            .values("meeting_id")[:1]
+        ),
+        open_actions=_count_of(actions),
+        overdue_actions=_count_of(actions.filter(due_date__lt=today)),
+    ).order_by("brag_rank", "family_name", "given_name", "pk")
+
+
+def review_due(panel_type: PanelType, last_discussed: date | None) -> date | None:
+    """When a MAPPA panel must next review someone (the review rule's interval)."""
+    if panel_type.mappa_level is None or last_discussed is None:
+        return None
+    rule = next(r for r in agenda_rules(panel_type) if r.kind == "mappa_review")
+    return last_discussed + timedelta(days=rule.threshold_days or 0)
+
+
+@dataclass
+class OverlapRow:
+    person: Person
+    panels: list[str]
+    lead: str
+    actions: list[PanelAction]
+
+
+def overlap_list_for(user: AnyUser, *, today: date, days: int = 90) -> list[OverlapRow]:
+    """People on the agendas of more than one panel the user may see within
+    `days` either side of today, which panel leads (lowest lead priority) and
+    their open actions side by side. Three queries."""
+    panel_types = {p.pk: p for p in panel_type_list_for(user)}
+    rows = (
+        AgendaItem.objects.filter(
+            meeting__panel_type_id__in=list(panel_types),
+            meeting__date__gte=today - timedelta(days=days),
+            meeting__date__lte=today + timedelta(days=days),
+            person__in=_visible_people(user),
+        )
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
+        .values_list("person_id", "meeting__panel_type_id")
+        .distinct()
+    )
+    panels_of: dict[int, set[int]] = {}
+    for person_id, type_id in rows:
+        panels_of.setdefault(person_id, set()).add(type_id)
+    several = {pid: ids for pid, ids in panels_of.items() if len(ids) > 1}
+    people = {p.pk: p for p in Person.objects.filter(pk__in=list(several))}
+    actions: dict[int, list[PanelAction]] = {}
+    for action in (
+        PanelAction.objects.filter(
+            person_id__in=list(several),
+            status=ActionStatus.OPEN,
+            meeting__panel_type_id__in=list(panel_types),
+        )
+        .select_related("meeting__panel_type", "owner_agency")
+        .order_by("due_date")
+    ):
+        actions.setdefault(action.person_id or 0, []).append(action)
+    result = []
+    for person_id, type_ids in several.items():
+        types = sorted((panel_types[t] for t in type_ids), key=lambda p: (p.lead_priority, p.name))
+        result.append(
+            OverlapRow(
+                person=people[person_id],
+                panels=[t.name for t in types],
+                lead=types[0].name,
+                actions=actions.get(person_id, []),
+            )
+        )
+    return sorted(result, key=lambda r: (r.person.family_name, r.person.given_name, r.person.pk))

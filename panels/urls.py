@@ -9,6 +9,8 @@ urlpatterns = [
     path("<int:pk>/", views.panel_type_detail, name="panel-type"),
     path("<int:pk>/generate/", views.panel_type_generate, name="generate"),
     path("<int:pk>/rules/", views.panel_type_rules, name="rules"),
+    path("<int:pk>/tracker/", views.panel_tracker, name="tracker"),
+    path("overlap/", views.overlap, name="overlap"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/start/", views.meeting_transition, {"to": "start"}, name="start"),
     path(

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from offenders.models import Brag
 from offenders.selectors import person_get_for, person_list_for
 from rrcase.access.selectors import agency_of, visible_sensitivities
+from rrcase.audit.models import Action
+from rrcase.audit.services import audit_record
 
 from . import selectors, services
 from .forms import (
@@ -125,6 +127,12 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         **selectors.meeting_agenda(request.user, meeting),
     }
+    audit_record(
+        action=Action.CONSULT,
+        actor=request.user,
+        obj=meeting,
+        details={"page": "meeting", "people": [row.item.person_id for row in context["rows"]]},
+    )
     return render(request, "panels/meeting.html", context)
 
 
@@ -432,6 +440,11 @@ def action_tracker(request: HttpRequest) -> HttpResponse:
         request.user, view=view, status="" if status == "any" else status, today=today
     )
     page = Paginator(actions, 25).get_page(request.GET.get("page"))
+    audit_record(
+        action=Action.CONSULT,
+        actor=request.user,
+        details={"page": "panel actions", "actions": [a.pk for a in page.object_list]},
+    )
     return render(
         request,
         "panels/actions.html",
@@ -513,3 +526,48 @@ def update_respond(request: HttpRequest, pk: int) -> HttpResponse:
         {"update": update, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@require_GET
+def panel_tracker(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live tracker a chair keeps open: the panel's cohort at a glance."""
+    panel_type = selectors.panel_type_get_for(request.user, pk)
+    today = timezone.localdate()
+    brag = request.GET.get("brag", "")
+    people = selectors.panel_tracker(request.user, panel_type, today=today, brag=brag)
+    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    rows = [
+        (person, selectors.review_due(panel_type, person.last_discussed))  # type: ignore[attr-defined]
+        for person in page.object_list
+    ]
+    audit_record(
+        action=Action.CONSULT,
+        actor=request.user,
+        obj=panel_type,
+        details={"page": "panel tracker", "shown": len(rows)},
+    )
+    return render(
+        request,
+        "panels/tracker.html",
+        {
+            "panel_type": panel_type,
+            "page": page,
+            "rows": rows,
+            "brag": brag,
+            "brags": Brag.choices,
+            "today": today,
+        },
+    )
+
+
+@require_GET
+def overlap(request: HttpRequest) -> HttpResponse:
+    """People discussed at more than one panel, which leads, and their actions."""
+    today = timezone.localdate()
+    rows = selectors.overlap_list_for(request.user, today=today)
+    audit_record(
+        action=Action.CONSULT,
+        actor=request.user,
+        details={"page": "panel overlap", "shown": len(rows)},
+    )
+    return render(request, "panels/overlap.html", {"rows": rows, "today": today})

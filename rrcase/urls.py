@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("", include("pathways.urls")),
     path("panels/", include("panels.urls")),
+    path("api/v1/panels/", include("panels.api")),
     path("", include("offenders.urls")),
     path("admin/", admin.site.urls),
     path("imports/", include("offenders.imports_urls")),

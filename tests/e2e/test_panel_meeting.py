@@ -112,6 +112,17 @@ def test_chair_runs_a_meeting_and_the_owner_sees_the_action(page, iom, settings)
     expect(page.get_by_text("Meeting concluded")).to_be_visible()
     page.axe.check()
 
+    page.get_by_role("link", name="IOM main panel").first.click()
+    page.get_by_role("link", name="Live tracker").click()
+    expect(page.get_by_role("heading", name="Live tracker")).to_be_visible()
+    expect(page.get_by_text("Kieran Doyle")).to_be_visible()
+    page.axe.check()
+    page.goto("/panels/overlap/")
+    expect(
+        page.get_by_role("heading", name="People discussed at more than one panel")
+    ).to_be_visible()
+    page.axe.check()
+
     assert Person.objects.get(pk=person.pk).brag == "amber"
     action = PanelAction.objects.get()
     assert (action.owner_user.username, action.status) == ("police", "open")

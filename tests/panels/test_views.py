@@ -55,6 +55,7 @@ def world(iom):
 
 GET_URLS = [
     ("panels:panel-type", "panel"),
+    ("panels:tracker", "panel"),
     ("panels:rules", "panel"),
     ("panels:meeting", "meeting"),
     ("panels:attendance", "meeting"),
@@ -76,7 +77,7 @@ CHAIR_POSTS = [
     ("panels:item-decision", "item"),
     ("panels:item-action", "item"),
 ]
-LISTS = ["panels:list", "panels:actions", "panels:updates"]
+LISTS = ["panels:list", "panels:actions", "panels:updates", "panels:overlap"]
 
 
 @pytest.mark.parametrize(("name", "key"), GET_URLS)
@@ -260,3 +261,45 @@ def test_generated_meetings_appear_on_the_panel_page(iom, sign_in):
     response = client.post(reverse("panels:generate", args=[iom.pk]), follow=True)
     assert "meetings added for the next three months" in response.content.decode()
     assert iom.meetings.filter(date__gte=date.today()).count() >= 3  # noqa: DTZ011
+
+
+def test_live_tracker_shows_the_cohort_with_actions(world, iom, sign_in):
+    url = reverse("panels:tracker", args=[world["panel"]])
+    assert sign_in("housing").get(url).status_code == 404
+    assert sign_in("analyst").get(url).status_code == 403
+    html = sign_in("police").get(url).content.decode()
+    assert "Dean Walsh" in html
+    assert "BRAG: Red" in html
+    assert "Showing 1 to 1 of 1 people" in html
+    assert "Nobody you can see" in sign_in("police").get(url + "?brag=green").content.decode()
+
+
+def test_live_tracker_query_count_does_not_grow(world, iom, sign_in):
+    """Guards N+1s over people (last discussed, next meeting, action counts)."""
+    from panels.models import PanelMeeting
+
+    meeting = PanelMeeting.objects.get(pk=world["meeting"])
+    client = sign_in("chair")
+    url = reverse("panels:tracker", args=[iom.pk])
+    _grow(iom, meeting, 2)
+    small = _count(client, url)
+    _grow(iom, meeting, 10)
+    assert _count(client, url) == small
+
+
+def test_overlap_page_names_the_lead_panel(world, iom, sign_in):
+    from tests.panels.conftest import meeting_on as make_meeting
+
+    other = iom.__class__.objects.create(
+        code="sgv", name="SGV panel", cadence_starts_on=date(2025, 1, 1),
+        start_time=iom.start_time, cohorts=["sgv"], lead_priority=5, quorum=1,
+    )  # fmt: skip
+    other.member_agencies.set([agency("police"), agency("council")])
+    sgv_meeting = make_meeting(other, timezone.localdate() + timedelta(days=10))
+    services.agenda_item_add(meeting=sgv_meeting, person=world["person"], by=user("chair"))
+    html = sign_in("police").get(reverse("panels:overlap")).content.decode()
+    assert "Dean Walsh" in html
+    assert "IOM main panel, SGV panel" in html or "SGV panel, IOM main panel" in html
+    assert '<strong class="govuk-tag govuk-tag--purple">SGV panel</strong>' in html
+    assert "Joint home visit" in html
+    assert "Dean Walsh" not in sign_in("housing").get(reverse("panels:overlap")).content.decode()
