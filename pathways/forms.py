@@ -128,6 +128,20 @@ class NeedNoteForm(forms.Form):
         self.fields["text"].error_messages["required"] = "Enter the note"
 
 
+def _service_label(service: Service) -> str:
+    """Name, provider, response target and places, so the choice is informed."""
+    places = ""
+    taken = getattr(service, "places_taken", None)
+    if service.capacity:
+        places = f"; {taken} of {service.capacity} places taken"
+        if taken is not None and taken >= service.capacity:
+            places += " (full)"
+    return (
+        f"{service.name} – {service.provider.name} "
+        f"(responds within {service.response_target_text}{places})"
+    )
+
+
 class ReferralForm(forms.Form):
     service = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Service")
     reason = forms.CharField(
@@ -141,9 +155,7 @@ class ReferralForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.services = {s.pk: s for s in services}
         field = self.fields["service"]
-        field.choices = [  # type: ignore[attr-defined]
-            (s.pk, f"{s.name} – {s.provider.name}") for s in services
-        ]
+        field.choices = [(s.pk, _service_label(s)) for s in services]  # type: ignore[attr-defined]
         field.error_messages["required"] = "Choose a service"
         field.error_messages["invalid_choice"] = "Choose a service"
         self.fields["reason"].error_messages["required"] = "Say why this person needs the service"

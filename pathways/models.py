@@ -375,6 +375,28 @@ OUTCOME_VALUES: dict[str, type[models.TextChoices]] = {
 }
 
 
+# The outcome history a pathway's services feed (completing a referral records
+# the person's situation in it; the gap analysis counts good outcomes). By
+# pathway code: a partnership that splits drugs and alcohol adds its codes here.
+PATHWAY_OUTCOME_KIND: dict[str, str] = {
+    "accommodation": OutcomeKind.ACCOMMODATION,
+    "ete": OutcomeKind.ETE,
+    "drugs_alcohol": OutcomeKind.TREATMENT,
+    "drugs": OutcomeKind.TREATMENT,
+    "alcohol": OutcomeKind.TREATMENT,
+}
+# The values that count as a good outcome in the gap analysis.
+GOOD_OUTCOMES: frozenset[str] = frozenset(
+    {
+        AccommodationOutcome.SETTLED,
+        EteOutcome.EMPLOYED,
+        EteOutcome.EDUCATION_TRAINING,
+        TreatmentOutcome.IN_TREATMENT,
+        TreatmentOutcome.IN_TREATMENT_12_WEEKS,
+    }
+)
+
+
 class Outcome(models.Model):
     """A dated fact in one of the outcome histories: the person's situation
     from `recorded_on`. The latest on or before a day is their status that day."""

@@ -42,8 +42,10 @@ from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 
 from .models import (
+    GOOD_OUTCOMES,
     OPEN_NEED_STATUSES,
     OPEN_REFERRAL_STATES,
+    PATHWAY_OUTCOME_KIND,
     PLACE_STATES,
     AccommodationOutcome,
     EteOutcome,
@@ -421,6 +423,10 @@ class GapRow:
     capacity: int | None = None
     places_taken: int = 0
     services_at_capacity: int = 0
+    # People with a need on the pathway whose latest outcome in the pathway's
+    # history is good (settled; employed or in education/training; in
+    # treatment); None for pathways without an outcome history.
+    people_with_good_outcome: int | None = None
 
 
 @dataclass
@@ -441,7 +447,7 @@ class GapAnalysis:
 def gap_analysis(*, cohort: str = "", today: date | None = None) -> GapAnalysis:
     """Per pathway: needs known, referrals made, services available and outcomes
     met, and where provision is missing. Counts only, so analysts can use it.
-    Six set-based queries whatever the number of people."""
+    Seven set-based queries whatever the number of people."""
     today = today or timezone.localdate()
     now = timezone.now()
     pathways = pathways_active()
@@ -546,6 +552,34 @@ def gap_analysis(*, cohort: str = "", today: date | None = None) -> GapAnalysis:
         row = rows.get(r4["pathway_id"])
         if row:
             row.unreferred_service_elsewhere = r4["n"]
+
+    # Good outcomes: each person's latest outcome in the history their
+    # pathway feeds, one query for every pathway that has one.
+    with_history = [p for p in pathways if p.code in PATHWAY_OUTCOME_KIND]
+    for p in with_history:
+        rows[p.pk].people_with_good_outcome = 0
+    if with_history:
+        latest = Subquery(
+            Outcome.objects.filter(person_id=OuterRef("person_id"), kind=OuterRef("history"))
+            .order_by("-recorded_on", "-id")
+            .values("value")[:1]
+        )
+        for r5 in (
+            Need.objects.filter(in_cohort(""), pathway__in=with_history)
+            .annotate(
+                history=Case(
+                    *[When(pathway__code=p.code, then=Value(PATHWAY_OUTCOME_KIND[p.code]))
+                      for p in with_history],
+                    default=Value(""),
+                )
+            )
+            .annotate(latest=latest)
+            .filter(latest__in=GOOD_OUTCOMES)
+            .values("pathway_id")
+            .annotate(n=Count("person_id", distinct=True))
+            .order_by()
+        ):  # fmt: skip
+            rows[r5["pathway_id"]].people_with_good_outcome = r5["n"]
 
     missing = [
         MissingProvision(pathway=t.pathway.name, need=t.name, open_needs=t.open_needs)

@@ -18,7 +18,7 @@ from offenders import services as offender_services
 from offenders.models import SUPERVISED_TYPES, Disposal, InvolvementReason, Person
 from offenders.services import StaleEdit
 from rrcase.access.models import Agency, Membership
-from rrcase.access.roles import PERSON_READ_ROLES, PERSON_WRITE_ROLES
+from rrcase.access.roles import PERSON_WRITE_ROLES
 from rrcase.access.selectors import agency_of, role_of
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
@@ -26,6 +26,7 @@ from rrcase.audit.services import audit_record
 from .models import (
     OPEN_NEED_STATUSES,
     OUTCOME_VALUES,
+    PATHWAY_OUTCOME_KIND,
     Need,
     NeedLevel,
     NeedNote,
@@ -548,16 +549,6 @@ def referral_transition(
 
 # --- outcomes ------------------------------------------------------------------------
 
-# The outcome history a pathway's services feed when a referral completes. By
-# pathway code: a partnership that splits drugs and alcohol adds its codes here.
-PATHWAY_OUTCOME_KIND: dict[str, str] = {
-    "accommodation": OutcomeKind.ACCOMMODATION,
-    "ete": OutcomeKind.ETE,
-    "drugs_alcohol": OutcomeKind.TREATMENT,
-    "drugs": OutcomeKind.TREATMENT,
-    "alcohol": OutcomeKind.TREATMENT,
-}
-
 
 def outcome_kind_for(service: Service) -> str | None:
     return PATHWAY_OUTCOME_KIND.get(service.pathway.code)
@@ -620,10 +611,10 @@ def outcome_record(
 
 
 def notifications_send(*, agency: Agency, message: str, referral: Referral | None = None) -> int:
-    """One notification for each user of the agency who can open people's
-    records. Called inside the transition's transaction."""
+    """One notification for each user of the agency who acts on referrals
+    (practitioners and panel chairs). Called inside the transition's transaction."""
     users = Membership.objects.filter(
-        agency=agency, role__in=PERSON_READ_ROLES, user__is_active=True
+        agency=agency, role__in=PERSON_WRITE_ROLES, user__is_active=True
     ).values_list("user_id", flat=True)
     created = Notification.objects.bulk_create(
         [

@@ -94,7 +94,7 @@ def test_directory_queries_do_not_grow_with_services(sign_in, borough, accommoda
 
 
 def test_gap_analysis_is_a_fixed_number_of_queries(borough, django_assert_max_num_queries):
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         selectors.gap_analysis()
 
 
@@ -139,6 +139,17 @@ def test_gap_analysis_on_a_known_dataset(borough, person, accommodation, nfa, ca
     assert row.unreferred_service_elsewhere == 1  # B's NFA: CAS3 sits with housing
     assert (row.services, row.capacity, row.places_taken, row.services_at_capacity) == (1, 2, 1, 0)
     assert [(m.need, m.open_needs) for m in analysis.missing] == [("Needs a rent deposit", 1)]
+    assert row.people_with_good_outcome == 0
+    services.outcome_record(person=other, kind="accommodation", value="nfa", by=probation,
+                            recorded_on=timezone.localdate() - timedelta(days=9))  # fmt: skip
+    services.outcome_record(person=person, kind="accommodation", value="settled", by=probation,
+                            recorded_on=timezone.localdate())  # fmt: skip
+    services.outcome_record(person=person, kind="ete", value="employed", by=probation,
+                            recorded_on=timezone.localdate())  # fmt: skip
+    rows = {r.pathway.code: r for r in selectors.gap_analysis().rows}
+    assert rows["accommodation"].people_with_good_outcome == 1
+    assert rows["ete"].people_with_good_outcome == 0  # employed, but no ETE need recorded
+    assert rows["health"].people_with_good_outcome is None
     others = [r for r in analysis.rows if r.pathway.code != "accommodation"]
     assert all(r.open_needs == 0 and r.services == 0 for r in others)
 
