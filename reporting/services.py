@@ -17,6 +17,7 @@ from rrcase.audit.services import audit_record
 
 from .kpis import DEFINITION_VERSION, Period, kpi_results
 from .kpis.activity import compliance_and_enforcement, disproportionality
+from .kpis.partnership import panel_activity, pathway_needs
 from .kpis.profile import cohort_profile
 from .kpis.trend import headline_trend
 from .models import ReportKind, ReportRun, ReportStatus, UnitCost, UnitCostTable
@@ -183,6 +184,8 @@ def report_run_execute(*, run_id: int) -> ReportRun:
             "trend": headline_trend(end=run.period_end, as_of=run.as_of, cohort=run.cohort),
             "compliance": compliance_and_enforcement(period, run.cohort),
             "disproportionality": disproportionality(period, run.cohort),
+            "pathways": pathway_needs(period, run.cohort),
+            "panels": panel_activity(period),
         }
     except Exception as error:
         logger.exception("Report run %s failed", run_id)

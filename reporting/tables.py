@@ -346,6 +346,45 @@ def _disproportionality(rows: list[dict[str, Any]], cohort: str) -> Table:
     )
 
 
+def _panels(rows: list[dict[str, Any]]) -> Table:
+    columns = [
+        Column("panel", "Panel"),
+        Column("held", "Meetings held", "count"),
+        Column("quorate", "Quorate", "count"),
+        Column("cancelled", "Cancelled", "count"),
+        Column("due", "Actions due", "count"),
+        Column("on_time", "Done on time", "count"),
+        Column("on_time_rate", "Done on time (%)", "rate", ("due", "on_time")),
+        Column("late", "Done late", "count"),
+        Column("not_done", "Not done or not possible", "count"),
+        Column("open", "Still open", "count"),
+    ]
+    table_rows = [{**row, "on_time_rate": _share(row["on_time"], row["due"])} for row in rows]
+    notes = [
+        "Meetings dated in the period; quorate means at least the panel's quorum of member "
+        "agencies present. Actions due in the period, by how they ended."
+    ]
+    return Table("panels", "Panel activity", columns, table_rows, notes)
+
+
+def _pathways(rows: list[dict[str, Any]], cohort: str) -> Table:
+    columns = [
+        Column("pathway", "Pathway"),
+        Column("identified", "Needs identified", "count"),
+        Column("met", "Met", "count"),
+        Column("open", "Still open", "count"),
+        Column("declined", "Declined", "count"),
+        Column("sent", "Referrals sent", "count"),
+        Column("completed", "Referrals completed", "count"),
+        Column("rejected", "Referrals rejected", "count"),
+    ]
+    notes = [
+        f"People in the {cohort.upper()} cohort during the period. Needs identified in the "
+        "period, with their status now; referrals sent, completed or rejected in the period."
+    ]
+    return Table("pathways", "Pathway needs and referrals", columns, rows, notes)
+
+
 def about_table(run_parameters: dict[str, Any], kpis: dict[str, Any]) -> Table:
     columns = [Column("item", "Item"), Column("value", "Value")]
     cost_table = kpis["iom_impact"].get("cost_table")
@@ -387,6 +426,10 @@ def report_tables(
         tables.append(_compliance(results["compliance"], cohort))
     if "disproportionality" in results:
         tables.append(_disproportionality(results["disproportionality"], cohort))
+    if "pathways" in results:
+        tables.append(_pathways(results["pathways"], cohort))
+    if "panels" in results:
+        tables.append(_panels(results["panels"]))
     if publication:
         tables = [_suppress(t) for t in tables]
     about = about_table(parameters, kpis)

@@ -164,6 +164,8 @@ def test_xlsx_download_has_a_sheet_per_table_and_is_audited(finished_run, sign_i
         "IOM cohort profile",
         "Compliance and enforcement",
         "Disproportionality by ethnicity",
+        "Pathway needs and referrals",
+        "Panel activity",
     ]
     sheet = book["Proven reoffending"]
     assert sheet["A1"].value == "OFFICIAL-SENSITIVE"
