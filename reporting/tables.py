@@ -243,11 +243,29 @@ def _trend(rows: list[dict[str, Any]]) -> Table:
         Column("reoffenders", "Reoffenders", "count"),
         Column("binary_rate", "Binary rate (%)", "rate", ("reoffending_cohort", "reoffenders")),
         Column("final", "Final"),
-        Column("cohort_change_percent", "Cohort offending change (%)", "rate"),
-        Column("ni143_rate", "NI 143 (%)", "rate"),
-        Column("ni144_rate", "NI 144 (%)", "rate"),
-        Column("ni18_actual_rate", "NI 18 actual (%)", "rate"),
-        Column("ni18_predicted_rate", "NI 18 predicted (%)", "rate"),
+        Column(
+            "cohort_change_percent",
+            "Cohort offending change (%)",
+            "rate",
+            ("baseline_offences", "followup_offences"),
+        ),
+        Column("ni143_rate", "NI 143 (%)", "rate", ("ni143_numerator", "ni143_denominator")),
+        Column("ni144_rate", "NI 144 (%)", "rate", ("ni144_numerator", "ni144_denominator")),
+        Column("ni18_actual_rate", "NI 18 actual (%)", "rate", ("ni18_cohort", "ni18_reoffenders")),
+        Column("ni18_predicted_rate", "NI 18 predicted (%)", "rate", ("ni18_cohort",)),
+        *(
+            Column(key, key, "count", hidden=True)
+            for key in (
+                "baseline_offences",
+                "followup_offences",
+                "ni143_numerator",
+                "ni143_denominator",
+                "ni144_numerator",
+                "ni144_denominator",
+                "ni18_cohort",
+                "ni18_reoffenders",
+            )
+        ),
     ]
     table_rows = [
         {

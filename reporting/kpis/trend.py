@@ -36,6 +36,7 @@ def headline_trend(*, end: date, as_of: date, cohort: str = Cohort.IOM) -> list[
         reoffending = proven_reoffending(period).as_dict()
         accommodation, employment = ni143_ni144(period)
         supervision = ni18(period).as_dict()
+        change = cohort_offending(period, cohort).as_dict()
         rows.append(
             {
                 "start": start.isoformat(),
@@ -44,13 +45,20 @@ def headline_trend(*, end: date, as_of: date, cohort: str = Cohort.IOM) -> list[
                 "reoffenders": reoffending["reoffenders"],
                 "binary_rate": reoffending["binary_rate"],
                 "reoffending_final": reoffending["final"],
-                "cohort_change_percent": cohort_offending(period, cohort).as_dict()[
-                    "change_percent"
-                ],
+                "cohort_change_percent": change["change_percent"],
                 "ni143_rate": accommodation.as_dict()["rate"],
                 "ni144_rate": employment.as_dict()["rate"],
                 "ni18_actual_rate": supervision["actual_rate"],
                 "ni18_predicted_rate": supervision["predicted_rate"],
+                # The counts the rates are built on, for small-number suppression.
+                "baseline_offences": change["baseline_offences"],
+                "followup_offences": change["followup_offences"],
+                "ni143_numerator": accommodation.numerator,
+                "ni143_denominator": accommodation.denominator,
+                "ni144_numerator": employment.numerator,
+                "ni144_denominator": employment.denominator,
+                "ni18_cohort": supervision["cohort"],
+                "ni18_reoffenders": supervision["reoffenders"],
             }
         )
     return rows

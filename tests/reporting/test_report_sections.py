@@ -143,3 +143,20 @@ def _empty_kpis():
     from reporting.kpis import kpi_results
 
     return kpi_results(start=Q2.start, end=Q2.end, as_of=Q2.as_of)
+
+
+def test_publication_suppresses_trend_rates_built_on_small_counts():
+    build_worked_example()
+    results = {
+        "kpis": _empty_kpis(),
+        "profile": cohort_profile(Q2, "iom"),
+        "trend": headline_trend(end=date(2023, 3, 31), as_of=date(2025, 1, 1)),
+    }
+    tables = {t.slug: t for t in report_tables(results, {"cohort": "iom"}, publication=True)}
+    q1 = tables["trend"].rows[-1]
+    assert (q1["reoffending_cohort"], q1["reoffenders"], q1["binary_rate"]) == (5, "[c]", "[c]")
+    internal = {t.slug: t for t in report_tables(results, {"cohort": "iom"})}
+    assert internal["trend"].rows[-1]["binary_rate"] == 40.0
+    # Hidden basis counts are never shown or exported.
+    assert "ni143_numerator" not in [c.key for c in tables["trend"].visible_columns]
+    assert len(tables["trend"].header()) == 10
