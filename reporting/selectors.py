@@ -73,7 +73,17 @@ def report_run_progress_for(user: User | AnonymousUser, run_id: int) -> ReportRu
     report_require_read(user)
     run = (
         ReportRun.objects.filter(pk=run_id, requested_by_id=user.pk or 0)
-        .only("id", "status", "error", "kind", "period_start", "period_end", "requested_by_id")
+        .only(
+            "id",
+            "status",
+            "error",
+            "kind",
+            "period_start",
+            "period_end",
+            "requested_by_id",
+            "progress",
+            "stage",
+        )
         .first()
     )
     if run is None:

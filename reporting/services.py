@@ -19,7 +19,7 @@ from .kpis import DEFINITION_VERSION, Period, kpi_results
 from .kpis.activity import compliance_and_enforcement, disproportionality
 from .kpis.partnership import panel_activity, pathway_needs
 from .kpis.profile import cohort_profile
-from .kpis.trend import headline_trend
+from .kpis.trend import headline_trend, quarters_ending_with
 from .models import ReportKind, ReportRun, ReportStatus, UnitCost, UnitCostTable
 
 logger = logging.getLogger(__name__)
@@ -171,22 +171,7 @@ def report_run_execute(*, run_id: int) -> ReportRun:
         run.error = ""
         run.save(update_fields=["status", "started_at", "attempts", "error"])
     try:
-        period = Period(start=run.period_start, end=run.period_end, as_of=run.as_of)
-        results = {
-            "kpis": kpi_results(
-                start=run.period_start,
-                end=run.period_end,
-                as_of=run.as_of,
-                cohort=run.cohort,
-                cost_table_id=run.parameters.get("cost_table_id"),
-            ),
-            "profile": cohort_profile(period, run.cohort),
-            "trend": headline_trend(end=run.period_end, as_of=run.as_of, cohort=run.cohort),
-            "compliance": compliance_and_enforcement(period, run.cohort),
-            "disproportionality": disproportionality(period, run.cohort),
-            "pathways": pathway_needs(period, run.cohort),
-            "panels": panel_activity(period),
-        }
+        results = _report_results(run)
     except Exception as error:
         logger.exception("Report run %s failed", run_id)
         ReportRun.objects.filter(pk=run_id).update(
@@ -198,10 +183,56 @@ def report_run_execute(*, run_id: int) -> ReportRun:
         run.refresh_from_db()
         return run
     ReportRun.objects.filter(pk=run_id).update(
-        status=ReportStatus.DONE, results=results, finished_at=timezone.now()
+        status=ReportStatus.DONE,
+        results=results,
+        finished_at=timezone.now(),
+        progress=100,
+        stage="",
     )
     run.refresh_from_db()
     return run
+
+
+def _report_results(run: ReportRun) -> dict[str, object]:
+    """Every section of the report, saving progress after each so the
+    progress page can show it (outside any transaction, so it is seen at once)."""
+    period = Period(start=run.period_start, end=run.period_end, as_of=run.as_of)
+    quarters = len(quarters_ending_with(run.period_end))
+    steps = 6 + quarters
+    done = 0
+
+    def step(stage: str) -> None:
+        nonlocal done
+        ReportRun.objects.filter(pk=run.pk).update(progress=done * 100 // steps, stage=stage)
+        done += 1
+
+    step("KPIs")
+    results: dict[str, object] = {
+        "kpis": kpi_results(
+            start=run.period_start,
+            end=run.period_end,
+            as_of=run.as_of,
+            cohort=run.cohort,
+            cost_table_id=run.parameters.get("cost_table_id"),
+        )
+    }
+    step("Cohort profile")
+    results["profile"] = cohort_profile(period, run.cohort)
+    results["trend"] = headline_trend(
+        end=run.period_end,
+        as_of=run.as_of,
+        cohort=run.cohort,
+        on_quarter=lambda start: step(f"Trend: quarter starting {start:%-d %B %Y}"),
+    )
+    step("Compliance and enforcement")
+    results["compliance"] = compliance_and_enforcement(period, run.cohort)
+    step("Disproportionality")
+    results["disproportionality"] = disproportionality(period, run.cohort)
+    step("Pathways")
+    results["pathways"] = pathway_needs(period, run.cohort)
+    step("Panels")
+    results["panels"] = panel_activity(period)
+    return results
 
 
 def report_download_record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,12 +27,20 @@ def quarters_ending_with(day: date, count: int = QUARTERS) -> list[tuple[date, d
     return quarters
 
 
-def headline_trend(*, end: date, as_of: date, cohort: str = Cohort.IOM) -> list[dict[str, Any]]:
+def headline_trend(
+    *,
+    end: date,
+    as_of: date,
+    cohort: str = Cohort.IOM,
+    on_quarter: Callable[[date], None] | None = None,
+) -> list[dict[str, Any]]:
     """Headline figures for each of the eight quarters up to the one containing
     `end`, all as known on as-of (so older quarters are final, recent ones may
     not be). A fixed number of statements per quarter: no per-person work."""
     rows = []
     for start, quarter_end in quarters_ending_with(end):
+        if on_quarter is not None:
+            on_quarter(start)
         period = Period(start=start, end=quarter_end, as_of=as_of)
         reoffending = proven_reoffending(period).as_dict()
         accommodation, employment = ni143_ni144(period)

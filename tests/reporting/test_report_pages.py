@@ -118,6 +118,10 @@ def test_progress_page_polls_and_falls_back_to_refresh(borough, sign_in):
     partial = client.get(reverse("reporting:progress", args=[run.pk]), HTTP_HX_REQUEST="true")
     assert partial.status_code == 200
     assert "Queued" in partial.content.decode()
+    ReportRun.objects.filter(pk=run.pk).update(status="running", progress=42, stage="Panels")
+    partial = client.get(reverse("reporting:progress", args=[run.pk]), HTTP_HX_REQUEST="true")
+    assert "42% done: Panels" in partial.content.decode()
+    assert '<progress id="report-progress-bar" max="100" value="42">' in partial.content.decode()
     ReportRun.objects.filter(pk=run.pk).update(status=ReportStatus.DONE, results=None)
     done = client.get(reverse("reporting:progress", args=[run.pk]), HTTP_HX_REQUEST="true")
     assert done["HX-Redirect"] == reverse("reporting:detail", args=[run.pk])

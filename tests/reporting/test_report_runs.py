@@ -101,3 +101,21 @@ def test_beat_schedule_names_the_task():
 
     entry = settings.CELERY_BEAT_SCHEDULE["quarterly-report"]
     assert entry["task"] == tasks.quarterly_report.name
+
+
+def test_progress_is_saved_as_each_section_starts(monkeypatch):
+    run = services.report_run_request(
+        by=None, start=date(2023, 1, 1), end=date(2023, 3, 31), as_of=date(2025, 1, 1)
+    )
+    seen = []
+    original = services.cohort_profile
+
+    def spy(period, cohort):
+        seen.append(ReportRun.objects.values_list("progress", "stage").get(pk=run.pk))
+        return original(period, cohort)
+
+    monkeypatch.setattr(services, "cohort_profile", spy)
+    services.report_run_execute(run_id=run.pk)
+    assert seen == [(7, "Cohort profile")]  # 1 of 14 steps done
+    run.refresh_from_db()
+    assert (run.progress, run.stage) == (100, "")
