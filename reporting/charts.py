@@ -36,7 +36,8 @@ def bar_chart(slug: str, title: str, bars: list[tuple[str, Any]], unit: str = ""
     width = LABEL_WIDTH + BAR_SPACE + VALUE_SPACE
     height = ROW_HEIGHT * len(bars) + 10
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="rr-chart" role="img" '
+        '<svg xmlns="http://www.w3.org/2000/svg" class="rr-chart" role="img" '
+        'font-family="arial, sans-serif" '
         f'aria-labelledby="{slug}-title" viewBox="0 0 {width} {height}" '
         f'width="100%">',
         f'<title id="{slug}-title">{escape(title)} (the data is in the table beside)</title>',
@@ -137,7 +138,8 @@ def sparkline(slug: str, title: str, points: list[tuple[str, Any]], unit: str = 
     bar, gap, height = 14, 4, 40
     width = len(points) * (bar + gap)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="rr-sparkline" role="img" '
+        '<svg xmlns="http://www.w3.org/2000/svg" class="rr-sparkline" role="img" '
+        'font-family="arial, sans-serif" '
         f'aria-labelledby="{slug}-title" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}">',
         f'<title id="{slug}-title">{escape(title)}</title>',

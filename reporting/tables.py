@@ -58,6 +58,32 @@ class Table:
         return [[row.get(c.key) for c in self.visible_columns] for row in self.rows]
 
 
+# Results are stored as jsonb, which does not keep key order: groups are put
+# back in their natural order here (anything unknown follows, sorted).
+GROUP_ORDER: dict[str, tuple[str, ...]] = {
+    "age_group": ("adult", "juvenile"),
+    "gender": ("male", "female", "other", "unknown"),
+    "index_disposal_type": (
+        "custody",
+        "suspended_sentence_order",
+        "community_order",
+        "fine",
+        "discharge",
+        "caution",
+    ),
+    "cohort_membership": ("iom", "ppo", "none"),
+    "age_band": ("under 18", "18-24", "25-34", "35-44", "45-54", "55 and over"),
+    "brag": ("blue", "red", "amber", "green", "not recorded"),
+    "also_in": ("iom", "ppo", "dip", "mappa", "sgv", "asb"),
+}
+
+
+def _in_order(groups: dict[str, Any], order: tuple[str, ...]) -> list[tuple[str, Any]]:
+    known = [(key, groups[key]) for key in order if key in groups]
+    rest = sorted((key, value) for key, value in groups.items() if key not in order)
+    return known + rest
+
+
 def display(value: Any, kind: str) -> str:
     """A figure as the report page and PDF show it."""
     if value is None:
@@ -116,12 +142,15 @@ REOFFENDING_COLUMNS = [
 def _proven_reoffending(kpi: dict[str, Any]) -> Table:
     figures = [c.key for c in REOFFENDING_COLUMNS[2:]]
     rows = [{"breakdown": "All", "group": "All", **{k: kpi[k] for k in figures}}]
-    for breakdown, groups in kpi["breakdowns"].items():
-        for group, counts in groups.items():
+    for breakdown in BREAKDOWN_LABELS:
+        groups = kpi["breakdowns"].get(breakdown, {})
+        for group, counts in _in_order(groups, GROUP_ORDER.get(breakdown, ())):
             rows.append(
                 {
                     "breakdown": BREAKDOWN_LABELS.get(breakdown, breakdown),
-                    "group": _label(group),
+                    "group": group.upper()
+                    if breakdown == "cohort_membership" and group != "none"
+                    else _label(group),
                     **{k: counts[k] for k in figures},
                 }
             )
@@ -223,7 +252,7 @@ def _profile(profile: dict[str, Any]) -> Table:
         {"characteristic": "All", "group": "All", "people": profile["size"]}
     ]
     for key, label in PROFILE_LABELS.items():
-        for group, count in profile[key].items():
+        for group, count in _in_order(profile[key], GROUP_ORDER.get(key, ())):
             name = group.upper() if key == "also_in" else _label(group)
             rows.append({"characteristic": label, "group": name, "people": count})
     cohort = profile["cohort"].upper()
@@ -309,7 +338,7 @@ def _compliance(section: dict[str, Any], cohort: str) -> Table:
             "people": section["people_missing_unacceptably"],
         },
     ]
-    for kind, counts in section["enforcement"].items():
+    for kind, counts in _in_order(section["enforcement"], tuple(ENFORCEMENT_LABELS)):
         rows.append(
             {
                 "measure": ENFORCEMENT_LABELS.get(kind, _label(kind)),
