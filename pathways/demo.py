@@ -317,10 +317,13 @@ def _people(rng: random.Random, today: date, directory: dict[str, list[Service]]
         service = options[rng.randrange(len(options))]
         created = need.created_at + timedelta(days=rng.randint(0, 5))
         route = ROUTE[state]
-        # Walk the route backwards from today so open referrals are recent and
-        # some sent ones are past their response-time target.
-        span = rng.randint(1, 40) if state != ReferralState.SENT else rng.choice([0, 0, 1, 3, 9])
-        sent_at = min(created + timedelta(hours=1), timezone.now() - timedelta(days=span))
+        # Open referrals are recent: sent ones from a few hours to ten days
+        # ago (so some are past their response-time target and some not),
+        # others sent after the need was found.
+        if state == ReferralState.SENT:
+            sent_at = timezone.now() - timedelta(hours=rng.choice([3, 20, 30, 60, 100, 240]))
+        else:
+            sent_at = min(created + timedelta(hours=1), timezone.now() - timedelta(days=1))
         referral = Referral(
             person_id=need.person_id, need=need, service=service,
             from_agency=need.recorded_by_agency, to_agency=service.provider.agency,
@@ -331,16 +334,18 @@ def _people(rng: random.Random, today: date, directory: dict[str, list[Service]]
             referral.sent_at = sent_at
             referral.respond_by = sent_at + timedelta(hours=service.response_target_hours)
         if ReferralState.ACCEPTED in route or ReferralState.REJECTED in route:
-            referral.responded_at = sent_at + timedelta(
-                hours=rng.randint(2, int(service.response_target_hours * 1.5))
+            referral.responded_at = min(
+                sent_at + timedelta(hours=rng.randint(2, int(service.response_target_hours * 1.5))),
+                timezone.now() - timedelta(hours=1),
             )
         if state == ReferralState.REJECTED:
             referral.rejection_reason = rng.choice(REJECTIONS)
         if state == ReferralState.COMPLETED:
             referral.outcome = "Completed the service as planned."
         if state not in OPEN_REFERRAL_STATES and state != ReferralState.DRAFT:
-            referral.closed_at = (referral.responded_at or sent_at) + timedelta(
-                days=rng.randint(1, 30)
+            referral.closed_at = min(
+                (referral.responded_at or sent_at) + timedelta(days=rng.randint(1, 30)),
+                timezone.now(),
             )
         referrals.append(referral)
         routes.append(route)

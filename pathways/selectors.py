@@ -225,6 +225,7 @@ def person_tab_context(user: User | AnonymousUser, person: Any) -> dict[str, Any
     return {
         "person": person,
         "pathway_sections": sections,
+        "quiet_sections": [s for s in sections if s.assessment is None and not s.needs],
         "referrals": referrals,
         "outcomes": outcomes,
         "latest_outcomes": [latest[k] for k in OutcomeKind.values if k in latest],

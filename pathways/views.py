@@ -444,10 +444,10 @@ def gaps(request: HttpRequest) -> HttpResponse:
 
 
 def _chart(analysis: selectors.GapAnalysis) -> dict[str, Any]:
-    """Geometry for the server-rendered SVG: per pathway, bars for people with
-    an open need, needs referred and needs met."""
+    """Geometry for the server-rendered SVG: per pathway, bars for open needs,
+    needs referred and needs met (all counted in needs)."""
     # GOV.UK palette blue, orange and green: distinguishable and each 3:1 on white.
-    series = [("people_with_need", "People with an open need", "#1d70b8"),
+    series = [("open_needs", "Open needs", "#1d70b8"),
               ("needs_referred", "Needs referred", "#f47738"),
               ("needs_met", "Needs met", "#00703c")]  # fmt: skip
     biggest = max([getattr(row, key) for row in analysis.rows for key, _, _ in series] + [1])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import template
+from django.utils import timezone
 
 register = template.Library()
 
@@ -43,3 +46,14 @@ def referral_tag(state: str) -> str:
 @register.filter
 def level_tag(level: str) -> str:
     return _LEVEL.get(level, "govuk-tag--grey")
+
+
+@register.filter
+def when(value: datetime | None) -> str:
+    """A moment as GOV.UK writes it, in UK time: "14 May 2026 at 11am", "… at 3:30pm"."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{local.day} {local:%B %Y} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
