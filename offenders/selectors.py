@@ -58,6 +58,7 @@ from .models import (
     Person,
     PersonGroupObjectPermission,
     PersonUserObjectPermission,
+    RiskAssessment,
     Rosh,
     SelectionMatrix,
     licence_follow_up_date,
@@ -738,3 +739,45 @@ def allocatable_staff(person: Person) -> dict[str, QuerySet[User]]:
         "offender_manager": staff.filter(membership__agency_id=person.lead_agency_id),
         "police_spoc": staff.filter(membership__agency__kind=AgencyKind.POLICE),
     }
+
+
+# ---------------------------------------------------------------------------
+# A person's own records. Each takes a person already loaded for this user with
+# person_get_for, so the user's access has been checked (and audited) once.
+# ---------------------------------------------------------------------------
+
+
+def offence_list_for(user: User | AnonymousUser, person: Person) -> QuerySet[Offence]:
+    return Offence.objects.filter(person=person).order_by("-offence_date", "-id")
+
+
+def disposal_list_for(user: User | AnonymousUser, person: Person) -> QuerySet[Disposal]:
+    return Disposal.objects.filter(person=person).order_by("-start_date", "-id")
+
+
+def assessment_list_for(user: User | AnonymousUser, person: Person) -> QuerySet[RiskAssessment]:
+    return RiskAssessment.objects.filter(person=person).order_by("-assessed_on", "-id")
+
+
+def brag_latest_for(user: User | AnonymousUser, person: Person) -> BragChange | None:
+    return BragChange.objects.filter(person=person).select_related("changed_by").first()
+
+
+def person_current_for(user: User | AnonymousUser, person: Person) -> Person:
+    """The record as it is now in the database (after someone else's edit)."""
+    return Person.objects.select_related("lead_agency").get(pk=person.pk)
+
+
+def person_merge_duplicate_for(
+    user: User | AnonymousUser, *, reference: str, keep: Person
+) -> Person | None:
+    """The record an administrator names as the duplicate of `keep`, found
+    among the records they may merge (so an existing reference they may not
+    touch reads the same as one that does not exist)."""
+    candidates = (
+        Person.objects.all() if role_of(user) == Role.SYSTEM_ADMIN else person_list_for(user)
+    )
+    duplicate = candidates.filter(reference__iexact=reference).exclude(pk=keep.pk).first()
+    if duplicate is None:
+        return None
+    return person_get_for_merge(user, duplicate.pk)

@@ -36,7 +36,7 @@ from rrcase.access.models import Agency
 
 def visible_people(request: HttpRequest | None) -> QuerySet[Person]:
     if request is None:
-        return Person.objects.none()
+        return Person.objects.none()  # scoped: no request, no one
     return person_list_for(request.user)
 
 
@@ -63,8 +63,11 @@ class PersonFilter(django_filters.FilterSet):
         fields = ["reference", "lead_agency", "gender", "brag", "rosh", "custody_status", "cohort"]
 
     def in_cohort(self, queryset: QuerySet[Person], name: str, value: Any) -> QuerySet[Person]:
-        current = CohortMembership.objects.filter(cohort=value, end_date__isnull=True)
-        return queryset.filter(pk__in=current.values("person_id"))
+        # Narrows the already scoped queryset: membership rows only select among it.
+        current = queryset.filter(
+            cohort_memberships__cohort=value, cohort_memberships__end_date=None
+        ).values("pk")
+        return queryset.filter(pk__in=current)
 
 
 class _PersonRecordFilter(django_filters.FilterSet):

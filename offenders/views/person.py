@@ -18,7 +18,7 @@ from rrcase.access.selectors import agency_of
 from rrcase.audit.selectors import person_access_log_for
 
 from .. import alerts, selectors
-from ..models import BragChange, Cohort, Disposal, Offence, Person, RiskAssessment
+from ..models import Cohort, Person
 from .access import person_role_required
 
 TABS = [
@@ -86,7 +86,7 @@ def overview(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(request.user, person_id)
     today = timezone.localdate()
     memberships = selectors.current_memberships(person, today)
-    disposals = list(Disposal.objects.filter(person=person).order_by("-start_date"))
+    disposals = list(selectors.disposal_list_for(request.user, person))
     return _page(
         request,
         person,
@@ -94,8 +94,8 @@ def overview(request: HttpRequest, person_id: int) -> HttpResponse:
         "offenders/person/overview.html",
         memberships=memberships,
         alerts=alerts.alerts_for(person.pk, today),
-        last_brag=BragChange.objects.filter(person=person).select_related("changed_by").first(),
-        assessment=RiskAssessment.objects.filter(person=person).order_by("-assessed_on").first(),
+        last_brag=selectors.brag_latest_for(request.user, person),
+        assessment=selectors.assessment_list_for(request.user, person).first(),
         disposals=disposals,
         reset=selectors.probation_reset_for(person, disposals, memberships, today),
         reset_exemptions=selectors.reset_exemptions(person, memberships),
@@ -111,7 +111,7 @@ def offending(request: HttpRequest, person_id: int) -> HttpResponse:
         person,
         "offending",
         "offenders/person/offending.html",
-        offences=Offence.objects.filter(person=person).order_by("-offence_date", "-id"),
+        offences=selectors.offence_list_for(request.user, person),
     )
 
 
@@ -123,10 +123,10 @@ def sentence(request: HttpRequest, person_id: int) -> HttpResponse:
         person,
         "sentence",
         "offenders/person/sentence.html",
-        disposals=Disposal.objects.filter(person=person).order_by("-start_date"),
+        disposals=selectors.disposal_list_for(request.user, person),
         contacts=selectors.contact_list_for(request.user, person),
         enforcements=selectors.enforcement_list_for(request.user, person),
-        assessments=RiskAssessment.objects.filter(person=person).order_by("-assessed_on"),
+        assessments=selectors.assessment_list_for(request.user, person),
         all_memberships=person.cohort_memberships.order_by("-start_date"),
     )
 

@@ -30,7 +30,7 @@ from ..forms import (
     PersonCreateForm,
     PersonEditForm,
 )
-from ..models import BragChange, Cohort, CohortMembership, Person
+from ..models import Cohort, CohortMembership, Person
 from ..services import StaleEdit
 from .access import person_role_required
 
@@ -159,7 +159,7 @@ def _stale(
 ) -> HttpResponse:
     """Someone else changed the record: show what they changed next to what this
     user typed, and the user's form again, now based on the current version."""
-    current = Person.objects.get(pk=person.pk)
+    current = selectors.person_current_for(request.user, person)
     rows = []
     for name in fields:
         field = form.fields[name]
@@ -211,7 +211,7 @@ def brag(request: HttpRequest, person_id: int) -> HttpResponse:
                 by=request.user,  # type: ignore[arg-type]
             )
         except StaleEdit:
-            latest = BragChange.objects.filter(person=person).first()
+            latest = selectors.brag_latest_for(request.user, person)
             return _stale(
                 request,
                 person,
@@ -417,15 +417,17 @@ def person_merge(request: HttpRequest, person_id: int) -> HttpResponse:
     form = MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         reference = form.cleaned_data["duplicate_reference"].strip()
-        duplicate = Person.objects.filter(reference__iexact=reference).exclude(pk=person.pk).first()
-        if duplicate is None:
-            form.add_error("duplicate_reference", "There is no other record with this reference")
+        duplicate: Person | None = None
+        try:
+            duplicate = selectors.person_merge_duplicate_for(
+                request.user, reference=reference, keep=person
+            )
+        except (PermissionDenied, Http404):
+            form.add_error("duplicate_reference", "You can only merge records your agency leads")
         else:
-            try:
-                selectors.person_get_for_merge(request.user, duplicate.pk)
-            except (PermissionDenied, Http404):
+            if duplicate is None:
                 form.add_error(
-                    "duplicate_reference", "You can only merge records your agency leads"
+                    "duplicate_reference", "There is no other record with this reference"
                 )
         if not form.errors and duplicate is not None:
             try:

@@ -317,12 +317,26 @@ def test_merge_moves_history_and_logs_a_combination(sign_in, person, make_person
 
 
 def test_merge_needs_the_lead_agencys_admin(sign_in, person, make_person):
+    from offenders.models import InvolvementReason
+    from offenders.services import involvement_start
     from rrcase.access.models import Agency
 
-    make_person(reference="N900003", lead_agency=Agency.objects.get(code="police"))
-    response = sign_in("probation-admin").post(
-        f"/people/{person.pk}/merge/",
-        {"duplicate_reference": "N900003", "justification": "Same"},
+    police_led = make_person(reference="N900003", lead_agency=Agency.objects.get(code="police"))
+    client = sign_in("probation-admin")
+    # A record the admin's agency cannot see reads the same as one that does not exist.
+    response = client.post(
+        f"/people/{person.pk}/merge/", {"duplicate_reference": "N900003", "justification": "Same"}
+    )
+    assert "There is no other record with this reference" in response.content.decode()
+    # One it can see but does not lead cannot be merged by this admin.
+    involvement_start(
+        person=police_led,
+        agency=Agency.objects.get(code="probation"),
+        reason=InvolvementReason.COHORT,
+        by=None,
+    )
+    response = client.post(
+        f"/people/{person.pk}/merge/", {"duplicate_reference": "N900003", "justification": "Same"}
     )
     assert "You can only merge records your agency leads" in response.content.decode()
     assert Person.objects.filter(reference="N900003").exists()
