@@ -85,6 +85,29 @@ class AttendanceForm(forms.Form):
     )
 
 
+class MeetingForm(forms.Form):
+    start_time = forms.TimeField(
+        label="Start time",
+        help_text="For example, 10:00 or 14:30",
+        widget=forms.TimeInput(attrs={"class": "govuk-input--width-5"}, format="%H:%M"),
+        error_messages={"required": "Enter the start time", "invalid": "Enter a time like 14:30"},
+    )
+    location = forms.CharField(label="Place", max_length=200, required=False)
+    online_link = forms.URLField(
+        label="Online meeting link",
+        required=False,
+        assume_scheme="https",
+        error_messages={"invalid": "Enter the link as a web address starting https://"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("location") or "").strip() and not (data.get("online_link") or ""):
+            self.add_error("location", "Enter a place or an online meeting link")
+        return data
+
+
 class DiscussionForm(forms.Form):
     discussion = forms.CharField(
         label="Discussion notes", required=False, widget=forms.Textarea(attrs={"rows": 6})

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/tracker/", views.panel_tracker, name="tracker"),
     path("overlap/", views.overlap, name="overlap"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),
     path("meetings/<int:pk>/start/", views.meeting_transition, {"to": "start"}, name="start"),
     path(
         "meetings/<int:pk>/conclude/", views.meeting_transition, {"to": "conclude"}, name="conclude"

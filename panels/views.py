@@ -29,6 +29,7 @@ from .forms import (
     AttendanceForm,
     DecisionForm,
     DiscussionForm,
+    MeetingForm,
     MeetingNotesForm,
     UpdateResponseForm,
 )
@@ -134,6 +135,40 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         details={"page": "meeting", "people": [row.item.person_id for row in context["rows"]]},
     )
     return render(request, "panels/meeting.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair changes one meeting's time, place or online link."""
+    meeting = selectors.meeting_get_for(request.user, pk, for_chair=True)
+    form = MeetingForm(
+        request.POST or None,
+        initial={
+            "start_time": meeting.start_time,
+            "location": meeting.location,
+            "online_link": meeting.online_link,
+            "version": meeting.version,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.meeting_update(
+                meeting=meeting, start_time=data["start_time"], location=data["location"],
+                online_link=data["online_link"], version=data["version"],
+                by=request.user,  # type: ignore[arg-type]
+            )  # fmt: skip
+        except REFUSED as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Meeting details saved")
+            return redirect(_meeting_url(meeting))
+    return render(
+        request,
+        "panels/meeting_edit.html",
+        {"meeting": meeting, "panel_type": meeting.panel_type, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST

@@ -64,6 +64,7 @@ GET_URLS = [
 ]
 CHAIR_POSTS = [
     ("panels:generate", "panel"),
+    ("panels:meeting-edit", "meeting"),
     ("panels:rules", "panel"),
     ("panels:start", "meeting"),
     ("panels:conclude", "meeting"),
@@ -303,3 +304,24 @@ def test_overlap_page_names_the_lead_panel(world, iom, sign_in):
     assert '<strong class="govuk-tag govuk-tag--purple">SGV panel</strong>' in html
     assert "Joint home visit" in html
     assert "Dean Walsh" not in sign_in("housing").get(reverse("panels:overlap")).content.decode()
+
+
+def test_chair_changes_a_scheduled_meetings_place(iom, sign_in):
+    meeting = meeting_on(iom, timezone.localdate() + timedelta(days=20))
+    client = sign_in("chair")
+    url = reverse("panels:meeting-edit", args=[meeting.pk])
+    assert sign_in("police").get(url).status_code == 403
+    client = sign_in("chair")
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"start_time": "14:30", "location": "", "online_link": "",
+                                 "version": meeting.version})  # fmt: skip
+    assert response.status_code == 400
+    assert "Enter a place or an online meeting link" in response.content.decode()
+    response = client.post(url, {"start_time": "14:30", "location": "Town Hall",
+                                 "online_link": "", "version": meeting.version})  # fmt: skip
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.location, f"{meeting.start_time:%H:%M}") == ("Town Hall", "14:30")
+    response = client.post(url, {"start_time": "15:00", "location": "Elsewhere",
+                                 "online_link": "", "version": 1})  # fmt: skip
+    assert "Someone else changed this meeting" in response.content.decode()

@@ -18,6 +18,9 @@ from rrcase.access.demo import DEMO_PASSWORD
 from tests.panels.conftest import in_iom, iom, make_person, meeting_on, sharing, user
 from tests.signin.authenticator import code_for_secret
 
+# Named to sort after test_pathways_referral.py: a transactional test flushes
+# the database when it ends, and that journey relies on the pathways reference
+# data its migration seeds still being there.
 pytestmark = pytest.mark.django_db(transaction=True)
 __all__ = ["iom", "sharing"]  # the panel fixtures, shared with tests/panels
 
