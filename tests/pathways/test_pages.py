@@ -236,3 +236,41 @@ def test_housing_completes_with_the_persons_accommodation_and_probation_sees_it(
     html = plan.content.decode()
     assert "Settled" in html
     assert "Completed" in html
+
+
+def test_notifications_page_lists_and_marks_read(sign_in, sent):
+    from pathways.models import Notification
+
+    services.referral_accept(referral=sent, by=user("housing"), version=sent.version)
+    client = sign_in("housing")
+    html = client.get(reverse("pathways:notifications")).content.decode()
+    assert "New referral: P000001 to CAS3 temporary accommodation" in html
+    assert "govuk-tag--blue" in html  # unread
+    assert client.post(reverse("pathways:notifications")).status_code == 302
+    html = client.get(reverse("pathways:notifications")).content.decode()
+    assert "govuk-tag--blue" not in html
+    # Only the user's own are marked: probation's "accepted" stays unread.
+    unread = Notification.objects.filter(read_at__isnull=True)
+    assert sorted(n.recipient.username for n in unread) == ["probation", "probation2"]
+
+
+def test_an_other_need_needs_describing_and_a_draft_is_not_sent(sign_in, person, cas3, nfa):
+    from pathways.models import NeedType
+
+    other = NeedType.objects.get(pathway__code="accommodation", is_other=True)
+    client = sign_in("probation")
+    url = reverse("pathways:need-add", args=[person.pk])
+    data = {"need_type": other.pk, "status": "not_started", "responsibility": "community"}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "Describe the need" in response.content.decode()
+    assert client.post(url, {**data, "detail": "Hoarding at the flat"}).status_code == 302
+    need = Need.objects.get(person=person)
+    assert str(need) == "Hoarding at the flat"
+
+    nfa_need = services.need_record(person=person, need_type=nfa, by=user("probation"))
+    refer = reverse("pathways:referral-add", args=[person.pk, nfa_need.pk])
+    assert client.post(refer, {"service": cas3.pk, "reason": "r", "draft": "1"}).status_code == 302
+    draft = Referral.objects.get()
+    assert draft.state == ReferralState.DRAFT
+    assert sign_in("housing").get(reverse("pathways:inbox")).content.decode().count("Dale") == 0
