@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +26,7 @@ from offenders.models import (
 )
 from rrcase.access.models import Agency
 
-from . import services
+from . import reference, services
 from .models import (
     OPEN_REFERRAL_STATES,
     AccommodationOutcome,
@@ -173,6 +174,9 @@ def seed(today: date | None = None) -> None:
         return
     today = today or timezone.localdate()
     with transaction.atomic():
+        # The reference data comes from a migration; a test database flushed
+        # by transactional tests has lost it, so make sure it is there.
+        reference.load(apps)
         directory = _directory()
         _people(random.Random(SEED), today, directory)
 
