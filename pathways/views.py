@@ -33,7 +33,7 @@ from .forms import (
     ReferralForm,
 )
 from .models import OUTCOME_VALUES, OutcomeKind, Pathway, Referral, ReferralState
-from .services import REFERRAL_TRANSITIONS, SENDER, IllegalTransition, StaleEdit
+from .services import REFERRAL_TRANSITIONS, SENDER, StaleEdit
 
 # --- helpers -------------------------------------------------------------------------
 
@@ -367,8 +367,8 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
             )
         except StaleEdit as stale:
             return _stale(request, stale, reverse("pathways:referral", args=[referral.pk]))
-        except IllegalTransition as illegal:
-            error = str(illegal)
+        except ValueError as refused:  # IllegalTransition, or a value the service refuses
+            error = str(refused)
         else:
             after = REFERRAL_TRANSITIONS[action].target
             messages.success(request, f"Referral {ReferralState(after).label.lower()}")
