@@ -320,6 +320,8 @@ def generate(people: int, *, seed: int = 2026, today: date | None = None) -> Cou
             _reset_sequence(table)
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # VACUUM sets the visibility map, so grant lookups are index-only scans
+        # as they would be on a database that has lived a while.
+        cursor.execute("VACUUM ANALYZE")
     counts.seconds["ANALYZE"] = time.perf_counter() - started
     return counts

@@ -115,6 +115,8 @@ def check_page(path: str, cookie: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+    except TimeoutError:
+        return 504  # slower than 30 s: reported as skipped
 
 
 def run(

@@ -350,10 +350,15 @@ def case_filter_choices_for(user: User | AnonymousUser) -> dict[str, list[tuple[
     from rrcase.access.models import Agency
 
     visible = person_list_for(user)
-    agencies = Agency.objects.filter(pk__in=visible.values("lead_agency_id")).order_by("name")
+    # EXISTS per candidate (a handful of agencies, a few hundred staff) stops at
+    # the first visible person, instead of collecting every visible person's
+    # agency: 0.77 s -> milliseconds at 250,000 people.
+    agencies = Agency.objects.filter(Exists(visible.filter(lead_agency=OuterRef("pk")))).order_by(
+        "name"
+    )
     managers = (
         get_user_model()
-        .objects.filter(pk__in=visible.values("offender_manager_id"))
+        .objects.filter(Exists(visible.filter(offender_manager=OuterRef("pk"))))
         .order_by("last_name", "first_name")
     )
     return {

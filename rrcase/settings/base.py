@@ -135,6 +135,12 @@ def database_from_env() -> dj_database_url.DBConfig:
     # Reconnect transparently after a PostgreSQL restart instead of serving errors
     # from a dead persistent connection.
     config["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL's JIT compiles expensive-looking plans; for this service's
+    # short, index-driven queries its compile time (~0.4 s) costs more than it
+    # saves (docs/benchmarks.md), so it is off for every connection.
+    options = dict(config.get("OPTIONS", {}))
+    options["options"] = (str(options.get("options", "")) + " -c jit=off").strip()
+    config["OPTIONS"] = options
     return config
 
 
