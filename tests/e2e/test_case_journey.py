@@ -11,25 +11,10 @@ from playwright.sync_api import expect
 
 from offenders import services
 from offenders.models import Person
-from rrcase.access.demo import DEMO_PASSWORD
 from rrcase.access.models import Agency
-from tests.signin.authenticator import code_for_secret
+from tests.e2e.journeys import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, username: str, secret: str) -> None:
-    """The real sign-in: password, then the code from the demo authenticator."""
-    page.goto("/sign-in/")
-    page.axe.check()
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code from your authenticator app").fill(code_for_secret(secret))
-    page.axe.check()
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", name="Welcome", exact=False)).to_be_visible()
-    page.axe.check()
 
 
 def test_practitioner_finds_a_person_and_updates_them(page, borough, settings):

@@ -14,29 +14,14 @@ from offenders import services as offender_services
 from offenders.models import Person
 from panels import services
 from panels.models import PanelAction
-from rrcase.access.demo import DEMO_PASSWORD
+from tests.e2e.journeys import sign_in
 from tests.panels.conftest import in_iom, iom, make_person, meeting_on, sharing, user
-from tests.signin.authenticator import code_for_secret
 
 # Named to sort after test_pathways_referral.py: a transactional test flushes
 # the database when it ends, and that journey relies on the pathways reference
 # data its migration seeds still being there.
 pytestmark = pytest.mark.django_db(transaction=True)
 __all__ = ["iom", "sharing"]  # the panel fixtures, shared with tests/panels
-
-
-def sign_in(page, username: str, secret: str) -> None:
-    page.goto("/sign-in/")
-    page.axe.check()
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_label("Code from your authenticator app")).to_be_visible()
-    page.axe.check()
-    page.get_by_label("Code from your authenticator app").fill(code_for_secret(secret))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", name="Welcome", exact=False)).to_be_visible()
-    page.axe.check()
 
 
 def test_chair_runs_a_meeting_and_the_owner_sees_the_action(page, iom, settings):
