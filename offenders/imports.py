@@ -47,6 +47,7 @@ from rrcase.access.models import Agency
 from rrcase.access.selectors import agency_of
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.exports import spreadsheet_safe_value
 
 from . import services
 from .models import (
@@ -407,15 +408,11 @@ class _Rejects:
     def add(self, filename: str, line: int, reasons: list[str]) -> None:
         self.count += 1
         if self._writer:
-            self._writer.writerow([filename, line, _spreadsheet_safe("; ".join(reasons))])
+            self._writer.writerow([filename, line, spreadsheet_safe_value("; ".join(reasons))])
 
     def close(self) -> None:
         if self._file:
             self._file.close()
-
-
-def _spreadsheet_safe(text: str) -> str:
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 # --- Reading a file -------------------------------------------------------------

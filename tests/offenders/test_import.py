@@ -535,5 +535,8 @@ def test_a_byte_order_mark_and_blank_lines_are_tolerated(tmp_path, probation):
 
 
 def test_rejects_cells_cannot_become_spreadsheet_formulas(tmp_path, probation):
-    assert imports._spreadsheet_safe("=HYPERLINK()") == "'=HYPERLINK()"
-    assert imports._spreadsheet_safe("unknown x") == "unknown x"
+    # The rejects file escapes through the one helper every export uses.
+    from rrcase.exports import spreadsheet_safe_value
+
+    assert spreadsheet_safe_value("=HYPERLINK()") == "'=HYPERLINK()"
+    assert spreadsheet_safe_value("unknown x") == "unknown x"
