@@ -28,6 +28,7 @@ from offenders.models import (
     Person,
     PersonGroupObjectPermission,
 )
+from pathways.selectors import people_with_needs_unmet_for
 
 from .cadence import next_meeting_date
 from .models import (
@@ -177,16 +178,10 @@ def _breaches_recalls(ctx: RuleContext) -> QuerySet:
     return ctx.scope.filter(ctx.cohort, Exists(recent)).values_list("pk", flat=True)
 
 
-def _unmet_needs(ctx: RuleContext) -> QuerySet | list[int]:
-    """A hook for the pathways app: when pathways.selectors offers
-    `people_with_needs_unmet_for(*, days, on) -> QuerySet of person ids`, the
-    rule uses it; until then it finds nobody."""
-    from pathways import selectors as pathway_selectors
-
-    finder = getattr(pathway_selectors, "people_with_needs_unmet_for", None)
-    if finder is None:
-        return []
-    ids = finder(days=ctx.days, on=ctx.meeting.date)
+def _unmet_needs(ctx: RuleContext) -> QuerySet:
+    """Needs unmet for at least the threshold (pathways decides what "unmet"
+    means: docs/pathways.md)."""
+    ids = people_with_needs_unmet_for(days=ctx.days, on=ctx.meeting.date)
     return ctx.scope.filter(ctx.cohort, pk__in=ids).values_list("pk", flat=True)
 
 

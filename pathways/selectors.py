@@ -10,7 +10,7 @@ agency recorded, holds responsibility for, or was referred.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -401,6 +401,31 @@ def disposal_end_statuses(*, person_id: int, day: date) -> tuple[str | None, str
     return (
         str(ACCOMMODATION_AT_END[AccommodationOutcome(accommodation)]) if accommodation else None,
         str(EMPLOYMENT_AT_END[EteOutcome(employment)]) if employment else None,
+    )
+
+
+def people_with_needs_unmet_for(*, days: int, on: date) -> QuerySet[Need, int]:
+    """Ids of people with a need that has gone unmet for at least `days` days
+    on `on`: identified on or before `on - days`, still open (not started or in
+    progress) on an active pathway, and with no completed referral. A completed
+    service counts as meeting the need even if nobody has marked it met yet: the
+    panel should not be told a need is neglected when the service was delivered.
+    Outcome histories do not count: they are per pathway, not per need (settled
+    accommodation does not settle a tenancy at risk).
+
+    For the panels' "unmet needs" agenda rule. Status is the need's status now:
+    an agenda is built before or at its meeting. Not scoped: the caller limits
+    the ids to people its user may see (panels: panel_scope). One subquery."""
+    completed = Referral.objects.filter(need=OuterRef("pk"), state=ReferralState.COMPLETED)
+    return (
+        Need.objects.filter(
+            status__in=OPEN_NEED_STATUSES,
+            pathway__is_active=True,
+            identified_on__lte=on - timedelta(days=days),
+        )
+        .exclude(Exists(completed))
+        .values_list("person_id", flat=True)
+        .distinct()
     )
 
 

@@ -141,14 +141,65 @@ def test_a_rule_switched_off_finds_nobody(iom):
     assert AgendaRule.objects.get(panel_type=iom, kind="red_brag").enabled is False
 
 
-def test_unmet_needs_is_a_hook_that_finds_nobody_until_pathways_offers_it(iom):
-    from pathways import selectors as pathway_selectors
+def needing(person, code: str, *, identified_on: date):
+    from pathways import services as pathway_services
+    from pathways.models import NeedType
 
-    person = make_person()
-    in_iom(person)
-    if hasattr(pathway_selectors, "people_with_needs_unmet_for"):
-        pytest.skip("pathways now provides the selector")
-    assert agenda_candidates(meeting_on(iom, DAY)) == {}
+    return pathway_services.need_record(
+        person=person, need_type=NeedType.objects.get(code=code, is_other=False),
+        identified_on=identified_on, by=user("probation"),
+    )  # fmt: skip
+
+
+def completed_referral(need) -> None:
+    from pathways import services as pathway_services
+    from pathways.models import Provider, Service
+
+    service = Service.objects.create(
+        provider=Provider.objects.create(name="Northbridge Homes", agency=agency("housing")),
+        pathway=need.pathway, name="CAS3 temporary accommodation",
+    )  # fmt: skip
+    referral = pathway_services.referral_create(
+        need=need, service=service, reason="Nowhere to go", by=user("probation")
+    )
+    referral = pathway_services.referral_send(referral=referral, by=user("probation"), version=1)
+    for step in ("accept", "start", "complete"):
+        referral = pathway_services.referral_transition(
+            referral=referral, action=step, by=user("housing"), version=referral.version,
+            text="Moved into CAS3",
+        )  # fmt: skip
+
+
+def test_long_unmet_needs_put_people_on_the_agenda_and_met_needs_do_not(iom):
+    from pathways import services as pathway_services
+
+    long_unmet, recent, met, served, not_iom = (make_person() for _ in range(5))
+    for person in (long_unmet, recent, met, served):
+        in_iom(person)
+    needing(long_unmet, "nfa", identified_on=DAY - timedelta(days=28))
+    needing(recent, "nfa", identified_on=DAY - timedelta(days=27))
+    old_need = needing(met, "nfa", identified_on=DAY - timedelta(days=90))
+    pathway_services.need_update(
+        need=old_need, version=old_need.version, by=user("probation"), status="met",
+        responsible_agency=None, responsibility="community",
+    )  # fmt: skip
+    completed_referral(needing(served, "nfa", identified_on=DAY - timedelta(days=90)))
+    needing(not_iom, "nfa", identified_on=DAY - timedelta(days=90))
+    meeting = meeting_on(iom, DAY)
+
+    assert services.agenda_build(meeting=meeting, by=user("chair")) == 1
+    item = AgendaItem.objects.get(meeting=meeting)
+    assert (item.person_id, item.reasons) == (long_unmet.pk, ["unmet_needs"])
+
+    # The chair lowers the threshold: the need recorded 27 days ago now counts too.
+    services.agenda_rule_update(
+        panel_type=iom, kind="unmet_needs", enabled=True, threshold_days=14, by=user("chair")
+    )
+    assert services.agenda_build(meeting=meeting, by=user("chair")) == 1
+    assert set(AgendaItem.objects.filter(meeting=meeting).values_list("person_id", flat=True)) == {
+        long_unmet.pk,
+        recent.pk,
+    }
 
 
 def test_mappa_reviews_level_2_every_16_weeks(mappa2):

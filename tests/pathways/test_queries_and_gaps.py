@@ -176,3 +176,28 @@ def test_gap_page_shows_the_chart_and_table_to_an_analyst(sign_in, need, cas3):
     assert 'role="img"' in html
     assert "Needs with no service in the directory" in html
     assert "Dale" not in html  # aggregates only
+
+
+def test_needs_unmet_for_the_panels_agenda(person, nfa, cas3, accommodation):
+    """A need being worked on (a referral sent, not yet completed) is still
+    unmet; a declined need, or one on a pathway switched off, is not."""
+    probation = user("probation")
+    today = timezone.localdate()
+    need = services.need_record(person=person, need_type=nfa, by=probation,
+                                identified_on=today - timedelta(days=40))  # fmt: skip
+    referral = services.referral_create(need=need, service=cas3, reason="r", by=probation)
+    services.referral_send(referral=referral, by=probation, version=1)
+    assert list(selectors.people_with_needs_unmet_for(days=28, on=today)) == [person.pk]
+    assert list(selectors.people_with_needs_unmet_for(days=41, on=today)) == []
+
+    need.refresh_from_db()
+    services.need_update(need=need, version=need.version, by=probation, status="declined",
+                         responsible_agency=None, responsibility="community")  # fmt: skip
+    assert list(selectors.people_with_needs_unmet_for(days=28, on=today)) == []
+    tenancy = NeedType.objects.get(pathway=accommodation, code="tenancy_at_risk")
+    services.need_record(person=person, need_type=tenancy, by=probation,
+                         identified_on=today - timedelta(days=40))  # fmt: skip
+    assert list(selectors.people_with_needs_unmet_for(days=28, on=today)) == [person.pk]
+    accommodation.is_active = False
+    accommodation.save()
+    assert list(selectors.people_with_needs_unmet_for(days=28, on=today)) == []
