@@ -97,15 +97,55 @@ def panel_scope(panel_type: PanelType) -> QuerySet[Person]:
     return Person.objects.filter(grant, restricted=False)
 
 
-def _in_managed_cohort(panel_type: PanelType, on: date) -> Q:
+def _in_managed_cohort(panel_type: PanelType, on: date, person: str = "pk") -> Q:
     if not panel_type.cohorts:
         return Q()
     return Q(
         Exists(
             CohortMembership.objects.filter(
-                person=OuterRef("pk"), cohort__in=panel_type.cohorts, start_date__lte=on
+                person=OuterRef(person), cohort__in=panel_type.cohorts, start_date__lte=on
             ).filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
         )
+    )
+
+
+# How long after a meeting its people stay in the remit of a panel with no
+# cohorts (the tracker), and keep the access the panel gave its members.
+REMIT_DAYS = 90
+
+
+def _on_agenda_since(panel_type: PanelType, since: date, person: str) -> Q:
+    return Q(
+        Exists(
+            AgendaItem.objects.filter(
+                person=OuterRef(person), meeting__panel_type=panel_type, meeting__date__gte=since
+            )
+        )
+    )
+
+
+def panel_remit(panel_type: PanelType, on: date, *, person: str = "pk") -> Q:
+    """The panel's current cohort on `on`: active members of the cohorts it
+    manages; for a panel with no cohorts (resettlement), people on its agendas
+    from REMIT_DAYS before `on` (later agendas included). `person` names the
+    outer query's person id column."""
+    if panel_type.cohorts:
+        return _in_managed_cohort(panel_type, on, person)
+    return _on_agenda_since(panel_type, on - timedelta(days=REMIT_DAYS), person)
+
+
+def panel_access_needed(panel_type: PanelType, on: date, *, person: str = "person_id") -> Q:
+    """Whether member agencies still need the access this panel gave them
+    (docs/panels.md "Grants from panels"): the person is in the panel's remit,
+    on one of its agendas dated within REMIT_DAYS before `on` or later, or
+    has an open action of this panel."""
+    open_action = PanelAction.objects.filter(
+        person=OuterRef(person), meeting__panel_type=panel_type, status=ActionStatus.OPEN
+    )
+    return (
+        panel_remit(panel_type, on, person=person)
+        | _on_agenda_since(panel_type, on - timedelta(days=REMIT_DAYS), person)
+        | Q(Exists(open_action))
     )
 
 

@@ -33,14 +33,14 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
-from offenders.models import CohortMembership, Person
+from offenders.models import Person
 from offenders.selectors import person_list_for
 from rrcase.access.roles import PERSON_READ_ROLES, PERSON_WRITE_ROLES
 from rrcase.access.selectors import agency_of, role_of, visible_sensitivities
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 
-from .agenda import REASON_LABELS, agenda_rules, lead_panel, overlaps
+from .agenda import REASON_LABELS, agenda_rules, lead_panel, overlaps, panel_remit
 from .models import (
     ActionStatus,
     AgendaItem,
@@ -441,25 +441,7 @@ def panel_tracker(
     the last 90 days) that the user may see, with BRAG, RoSH, when the panel
     last discussed them, their next meeting, and open and overdue actions.
     One query for the page, however large the cohort."""
-    people = person_list_for(user)
-    if panel_type.cohorts:
-        people = people.filter(
-            Exists(
-                CohortMembership.objects.filter(
-                    person=OuterRef("pk"), cohort__in=panel_type.cohorts, start_date__lte=today
-                ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-            )
-        )
-    else:
-        people = people.filter(
-            Exists(
-                AgendaItem.objects.filter(
-                    person=OuterRef("pk"),
-                    meeting__panel_type=panel_type,
-                    meeting__date__gte=today - timedelta(days=90),
-                )
-            )
-        )
+    people = person_list_for(user).filter(panel_remit(panel_type, today))
     if brag in ("red", "amber", "green", "blue"):
         people = people.filter(brag=brag)
     here = AgendaItem.objects.filter(person=OuterRef("pk"), meeting__panel_type=panel_type)

@@ -15,11 +15,18 @@ from datetime import date, time, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from offenders import services as offender_services
-from offenders.models import Brag, Cohort, CohortMembership, InvolvementReason, Person
+from offenders.models import (
+    Brag,
+    Cohort,
+    CohortMembership,
+    Involvement,
+    InvolvementReason,
+    Person,
+)
 from offenders.services import StaleEdit
 from rrcase.access.models import Agency
 from rrcase.access.selectors import agency_of, visible_sensitivities
@@ -27,7 +34,13 @@ from rrcase.audit.models import Action
 from rrcase.audit.services import audit_event, audit_record, audit_record_many
 from rrcase.dates import add_months
 
-from .agenda import ADDED_BY_CHAIR, RULE_ORDER, agenda_candidates
+from .agenda import (
+    ADDED_BY_CHAIR,
+    REMIT_DAYS,
+    RULE_ORDER,
+    agenda_candidates,
+    panel_access_needed,
+)
 from .cadence import meeting_dates
 from .models import (
     ActionStatus,
@@ -260,16 +273,80 @@ def _grant_panel_access(
     person, for as long as the panel involvement lasts — but only agencies the
     sharing agreement allows this panel's class of information."""
     agencies = permitted_agencies(panel_type)
+    # Serialises with panel_access_review, which could otherwise end a grant
+    # this agenda change still needs (it reads the agendas before we commit).
+    PanelType.objects.select_for_update().filter(pk=panel_type.pk).first()
     for person in people:
         for agency in agencies:
             offender_services.involvement_start(
                 person=person,
                 agency=agency,
                 reason=InvolvementReason.PANEL,
-                source=f"panel:{panel_type.pk}",
+                source=_panel_source(panel_type),
                 by=by,
                 justification=f"On the agenda of {panel_type.name} on {meeting.date:%d %B %Y}",
             )
+
+
+def _panel_source(panel_type: PanelType) -> str:
+    return f"panel:{panel_type.pk}"
+
+
+def panel_access_review(*, today: date) -> int:
+    """End the access panels gave member agencies to people who have left the
+    panel's remit (docs/panels.md "Grants from panels"): not in a cohort it
+    manages, not on one of its agendas dated REMIT_DAYS before `today` or
+    later, no open action of it — or whose agency the panel no longer permits
+    (left the panel, sharing agreement changed, panel switched off). Through
+    offenders.services.involvement_end, so each end is a `revoke` audit event
+    and an agency keeps access it has for any other reason. Daily
+    (panels.tasks.panel_access_review); idempotent. Returns how many
+    involvements were ended."""
+    sources = set(
+        Involvement.objects.filter(
+            reason=InvolvementReason.PANEL, ended_at__isnull=True, source__startswith="panel:"
+        ).values_list("source", flat=True)
+    )
+    ids = {int(rest) for s in sources if (rest := s.removeprefix("panel:")).isdigit()}
+    ended = 0
+    for panel_type in PanelType.objects.filter(pk__in=ids).order_by("pk"):
+        ended += _panel_access_review_one(panel_type=panel_type, today=today)
+    return ended
+
+
+@transaction.atomic
+def _panel_access_review_one(*, panel_type: PanelType, today: date) -> int:
+    locked = PanelType.objects.select_for_update().get(pk=panel_type.pk)
+    permitted = [a.pk for a in permitted_agencies(locked)] if locked.is_active else []
+    stale = (
+        Involvement.objects.filter(
+            reason=InvolvementReason.PANEL, source=_panel_source(locked), ended_at__isnull=True
+        )
+        .filter(~Q(agency_id__in=permitted) | ~panel_access_needed(locked, today))
+        .select_related("person", "agency")
+        .order_by("pk")
+    )
+    since = today - timedelta(days=REMIT_DAYS)
+    ended = 0
+    for involvement in stale:
+        if involvement.agency_id not in permitted:
+            why = f"{involvement.agency.name} no longer receives {locked.name} papers"
+        else:
+            why = (
+                f"Left the remit of {locked.name}: not on its agenda since "
+                f"{since:%-d %B %Y}, no open action"
+                + (", not in a cohort it manages" if locked.cohorts else "")
+            )
+        offender_services.involvement_end(
+            person=involvement.person,
+            agency=involvement.agency,
+            reason=InvolvementReason.PANEL,
+            source=involvement.source,
+            by=None,
+            justification=why,
+        )
+        ended += 1
+    return ended
 
 
 def _sort_key(reasons: list[str]) -> int:
@@ -708,8 +785,6 @@ def update_requests_send(*, meeting: PanelMeeting, by: User | None = None) -> in
     """Ask each involved agency (a permitted member agency with access to the
     person) for an update on each agenda item. Idempotent. Returns how many
     requests were created."""
-    from offenders.models import Involvement
-
     locked = _lock_meeting(meeting)
     _require_meeting_status(locked, MeetingStatus.SCHEDULED, doing="ask for updates")
     agencies = {a.pk: a for a in permitted_agencies(locked.panel_type)}

@@ -21,3 +21,11 @@ def panels_daily(on: str | None = None) -> int:
     for panel_type in PanelType.objects.filter(is_active=True):
         services.meetings_generate(panel_type=panel_type, start=today, months=3)
     return services.update_requests_due(today=today)
+
+
+@shared_task(name="panels.tasks.panel_access_review")
+def panel_access_review(on: str | None = None) -> int:
+    """Daily (CELERY_BEAT_SCHEDULE): end the access panels gave member agencies
+    to people who have left the panel's remit. Idempotent."""
+    today = date.fromisoformat(on) if on else timezone.localdate()
+    return services.panel_access_review(today=today)

@@ -248,6 +248,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "quarterly-report": {"task": "reporting.tasks.quarterly_report", "schedule": 24 * 60 * 60.0},
     # Daily, idempotent: meetings three months ahead, agendas and update requests.
     "panels-daily": {"task": "panels.tasks.panels_daily", "schedule": 24 * 60 * 60.0},
+    # Daily, idempotent: ends panel access for people who left a panel's remit.
+    "panel-access-review": {
+        "task": "panels.tasks.panel_access_review",
+        "schedule": crontab(hour=2, minute=45),
+    },
     # Every person's alerts, once a day (offenders.services.alert_snapshot_take).
     "alert-snapshot": {
         "task": "offenders.tasks.alert_snapshot",
