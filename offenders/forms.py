@@ -5,7 +5,7 @@ explicitly: lead agency, version and restriction cannot be mass-assigned."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
@@ -30,6 +30,16 @@ from .models import (
 from .selectors import CaseFilters
 
 DATE_HINT = "For example, 27 3 2025"
+
+
+def _reason(label: str, required: str, **kwargs: Any) -> forms.CharField:
+    """A few lines saying why: every service that takes a reason refuses a blank one."""
+    return forms.CharField(
+        label=label,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": required},
+        **kwargs,
+    )
 
 
 class CaseSearchForm(forms.Form):
@@ -243,11 +253,7 @@ class BragForm(forms.Form):
     status = forms.ChoiceField(
         label="New BRAG status", choices=Brag.choices, widget=forms.RadioSelect
     )
-    reason = forms.CharField(
-        label="Reason for the change",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter the reason for the BRAG change"},
-    )
+    reason = _reason("Reason for the change", "Enter the reason for the BRAG change")
 
 
 class CohortAdoptForm(forms.Form):
@@ -272,11 +278,7 @@ class CohortAdoptForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    reason = forms.CharField(
-        label="Reason for adoption",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter the reason for adopting this person"},
-    )
+    reason = _reason("Reason for adoption", "Enter the reason for adopting this person")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -294,11 +296,31 @@ class CohortAdoptForm(forms.Form):
 class CohortDeselectForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     end_date = GovUKDateField(label="De-selection date", help_text=DATE_HINT)
-    reason = forms.CharField(
-        label="Reason for de-selection",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter the reason for de-selecting this person"},
+    reason = _reason("Reason for de-selection", "Enter the reason for de-selecting this person")
+
+
+class DisposalTerminateForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    terminated_date = GovUKDateField(label="Date it ended", help_text=DATE_HINT)
+    reason = _reason(
+        "Why it ended",
+        "Enter why the sentence or order ended",
+        help_text="For example, completed, revoked on breach, or recalled to custody",
     )
+
+    def __init__(self, *args: Any, start_date: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.start_date = start_date
+
+    def clean_terminated_date(self) -> Any:
+        day = self.cleaned_data["terminated_date"]
+        if day is not None and day > timezone.localdate():
+            raise forms.ValidationError("The date it ended must be today or in the past")
+        if day is not None and day < self.start_date:
+            raise forms.ValidationError(
+                f"The date it ended must be on or after the start date, {self.start_date:%-d %B %Y}"
+            )
+        return day
 
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -398,16 +420,10 @@ class MergeForm(forms.Form):
         max_length=32,
         help_text="Its history moves to this record and the duplicate is removed",
     )
-    justification = forms.CharField(
-        label="Why these are the same person",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter why these records are the same person"},
+    justification = _reason(
+        "Why these are the same person", "Enter why these records are the same person"
     )
 
 
 class CandidateAdoptForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason for adoption",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter the reason for adopting this person"},
-    )
+    reason = _reason("Reason for adoption", "Enter the reason for adopting this person")

@@ -337,6 +337,9 @@ class Disposal(models.Model):
         null=True, blank=True, help_text="Sentence, order or licence expiry"
     )
     terminated_date = models.DateField(null=True, blank=True)
+    termination_reason = models.TextField(
+        blank=True, help_text="Why it ended, when a practitioner ended it in rrcase"
+    )
     supervised_by_probation = models.BooleanField(default=False)
     # Whether a community order / SSO has a rehabilitation activity requirement
     # (Probation Reset applies to those).

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import Permission, User
 from django.db import transaction
@@ -23,6 +24,7 @@ from .models import (
     CohortMembership,
     Contact,
     ContactKind,
+    Disposal,
     Enforcement,
     Involvement,
     InvolvementReason,
@@ -270,14 +272,39 @@ class StaleEdit(Exception):
     """The record changed since the user read it: show "someone else changed this"."""
 
 
-def _lock_current(person: Person, version: int | None) -> Person:
-    """Lock the person row and check the caller read the current version.
-    A missing version is refused, not accepted (SECURITY.md)."""
+def _check_version(
+    locked: Person | CohortMembership | Disposal, version: int | None, what: str
+) -> None:
+    """Check the caller read the current version of a row it has locked. A
+    missing version is refused, not accepted (SECURITY.md)."""
     if version is None:
-        raise StaleEdit("The form did not say which version of the record it changes.")
-    locked = Person.objects.select_for_update().get(pk=person.pk)
+        raise StaleEdit(f"The form did not say which version of the {what} it changes.")
     if locked.version != version:
-        raise StaleEdit("Someone else changed this record while you were editing it.")
+        raise StaleEdit(f"Someone else changed this {what} while you were editing it.")
+
+
+def _alter(
+    record: CohortMembership | Disposal,
+    *,
+    by: User | None,
+    details: dict[str, Any],
+    **changes: object,
+) -> None:
+    """Save changes to a locked record about a person, with a new version and
+    the alteration in the audit trail."""
+    for name, value in changes.items():
+        setattr(record, name, value)
+    record.version += 1
+    record.save(update_fields=[*changes, "version"])
+    audit_record(
+        action=Action.ALTER, actor=by, obj=record, person_id=record.person_id, details=details
+    )
+
+
+def _lock_current(person: Person, version: int | None) -> Person:
+    """Lock the person row and check the caller read the current version."""
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    _check_version(locked, version, "record")
     return locked
 
 
@@ -410,25 +437,18 @@ def cohort_deselect(
     lose the access that came from it (but keep any other)."""
     if not reason.strip():
         raise ValueError("Give the reason for de-selecting this person.")
-    if version is None:
-        raise StaleEdit("The form did not say which version of the membership it changes.")
     locked = CohortMembership.objects.select_for_update().get(pk=membership.pk)
-    if locked.version != version:
-        raise StaleEdit("Someone else changed this cohort membership while you were editing it.")
+    _check_version(locked, version, "cohort membership")
     if locked.end_date is not None:
         raise ValueError("This membership has already ended.")
     if end_date < locked.start_date:
         raise ValueError("The de-selection date must be on or after the adoption date.")
-    locked.end_date = end_date
-    locked.deselection_reason = reason.strip()
-    locked.version += 1
-    locked.save(update_fields=["end_date", "deselection_reason", "version"])
-    audit_record(
-        action=Action.ALTER,
-        actor=by,
-        obj=locked,
-        person_id=locked.person_id,
+    _alter(
+        locked,
+        by=by,
         details={"cohort": locked.cohort, "deselected": str(end_date)},
+        end_date=end_date,
+        deselection_reason=reason.strip(),
     )
     for involvement in Involvement.objects.filter(
         person_id=locked.person_id, source=f"cohort:{locked.pk}", ended_at__isnull=True
@@ -576,46 +596,61 @@ COHORT_PARTNER_AGENCY_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-# Appended with disposal_end_outcomes_record, which needs the model in its signature.
-from . import models as offender_models  # noqa: E402
+@transaction.atomic
+def disposal_terminate(
+    *, disposal: Disposal, terminated_date: date, reason: str, version: int | None, by: User
+) -> Disposal:
+    """Record that a sentence or order has ended (completed, revoked, recalled,
+    ended early…): the day and why. The accommodation and employment at its
+    end then come from the pathways outcomes recorded by that day (NI 143 / 144)."""
+    if not reason.strip():
+        raise ValueError("Give the reason the sentence or order ended.")
+    locked = Disposal.objects.select_for_update().get(pk=disposal.pk)
+    # Before the version check: a second submit of the same form says what happened.
+    if locked.terminated_date is not None:
+        raise ValueError(
+            f"This sentence or order has already ended, on {locked.terminated_date:%-d %B %Y}."
+        )
+    _check_version(locked, version, "sentence or order")
+    if terminated_date < locked.start_date:
+        raise ValueError(
+            f"The end date must be on or after the start date, {locked.start_date:%-d %B %Y}."
+        )
+    if terminated_date > timezone.localdate():
+        raise ValueError("The end date must be today or in the past.")
+    _alter(
+        locked,
+        by=by,
+        details={"terminated": str(terminated_date), "reason": reason.strip()},
+        terminated_date=terminated_date,
+        termination_reason=reason.strip(),
+    )
+    return disposal_end_outcomes_record(disposal=locked, by=by)
 
 
 @transaction.atomic
-def disposal_end_outcomes_record(
-    *, disposal: offender_models.Disposal, by: User | None
-) -> offender_models.Disposal:
+def disposal_end_outcomes_record(*, disposal: Disposal, by: User | None) -> Disposal:
     """Set a terminated disposal's accommodation_at_end / employment_at_end from
     the latest accommodation and employment (ETE) outcomes recorded in pathways
     on or before its terminated_date, so NI 143 / 144 count the same facts
     practitioners record. A status with no outcome by then is left as it was
-    (imported, or unknown). Call it when a disposal terminates; pathways calls
-    it when an outcome is recorded for a terminated disposal."""
+    (imported, or unknown). disposal_terminate calls it, and so should any other
+    code that terminates a disposal; pathways calls it when an outcome is
+    recorded for a terminated disposal."""
     from pathways.selectors import disposal_end_statuses
 
-    locked = offender_models.Disposal.objects.select_for_update().get(pk=disposal.pk)
+    locked = Disposal.objects.select_for_update().get(pk=disposal.pk)
     if locked.terminated_date is None:
         return locked
     accommodation, employment = disposal_end_statuses(
         person_id=locked.person_id, day=locked.terminated_date
     )
-    before = {"accommodation_at_end": locked.accommodation_at_end,
-              "employment_at_end": locked.employment_at_end}  # fmt: skip
-    if accommodation is not None:
-        locked.accommodation_at_end = accommodation
-    if employment is not None:
-        locked.employment_at_end = employment
-    after = {"accommodation_at_end": locked.accommodation_at_end,
-             "employment_at_end": locked.employment_at_end}  # fmt: skip
+    found = {"accommodation_at_end": accommodation, "employment_at_end": employment}
+    before = {name: getattr(locked, name) for name in found}
+    after = {name: before[name] if value is None else value for name, value in found.items()}
     if after != before:
-        locked.version += 1
-        locked.save(update_fields=[*after, "version"])
-        audit_record(
-            action=Action.ALTER,
-            actor=by,
-            obj=locked,
-            person_id=locked.person_id,
-            details={"before": before, "after": after, "from": "pathways outcomes"},
-        )
+        details = {"before": before, "after": after, "from": "pathways outcomes"}
+        _alter(locked, by=by, details=details, **after)
     return locked
 
 

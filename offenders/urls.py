@@ -31,6 +31,11 @@ urlpatterns = [
         writes.cohort_deselect,
         name="cohort-deselect",
     ),
+    path(
+        "people/<int:person_id>/disposals/<int:disposal_id>/end/",
+        writes.disposal_terminate,
+        name="disposal-terminate",
+    ),
     path("people/<int:person_id>/merge/", writes.person_merge, name="person-merge"),
     path("cohorts/candidates/", cohorts.candidates, name="cohort-candidates"),
     path(

@@ -235,6 +235,7 @@ class DisposalViewSet(_PersonRecordBase):
                 "release_date",
                 "end_date",
                 "terminated_date",
+                "termination_reason",
                 "supervised_by_probation",
                 "has_rar",
                 "accommodation_at_end",

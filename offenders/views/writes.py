@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..forms import (
     CohortAdoptForm,
     CohortDeselectForm,
     ContactForm,
+    DisposalTerminateForm,
     EnforcementForm,
     MergeForm,
     PersonCreateForm,
@@ -56,6 +58,33 @@ def _service_errors(form: Any, error: Exception) -> None:
             form.add_error(None, message)
     else:
         form.add_error(None, str(error))
+
+
+def _save(
+    request: HttpRequest,
+    form: Any,
+    write: Callable[[], object],
+    *,
+    done: str,
+    then: str,
+    stale: str | None = None,
+) -> HttpResponse | None:
+    """Call one service with a valid form's values: then the confirmation
+    banner and a redirect to `then`. If the service refuses, its reasons become
+    the form's errors and the answer is None (show the form again). A stale
+    edit too, with `stale` after it, when given; else it is the caller's."""
+    try:
+        write()
+    except StaleEdit as error:
+        if stale is None:
+            raise
+        form.add_error(None, f"{error} {stale}")
+    except (ValidationError, ValueError) as error:
+        _service_errors(form, error)
+    else:
+        messages.success(request, done)
+        return HttpResponseRedirect(then)
+    return None
 
 
 def person_create(request: HttpRequest) -> HttpResponse:
@@ -386,21 +415,23 @@ def cohort_deselect(request: HttpRequest, person_id: int, membership_id: int) ->
         initial={"version": membership.version, "end_date": timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.cohort_deselect(
+        data = form.cleaned_data
+        saved = _save(
+            request,
+            form,
+            lambda: services.cohort_deselect(
                 membership=membership,
-                end_date=form.cleaned_data["end_date"],
-                reason=form.cleaned_data["reason"],
-                version=form.cleaned_data["version"],
+                end_date=data["end_date"],
+                reason=data["reason"],
+                version=data["version"],
                 by=request.user,  # type: ignore[arg-type]
-            )
-        except StaleEdit as error:
-            form.add_error(None, f"{error} Check the membership and try again.")
-        except (ValidationError, ValueError) as error:
-            _service_errors(form, error)
-        else:
-            messages.success(request, f"De-selected from {membership.get_cohort_display()}")
-            return _overview(person)
+            ),
+            done=f"De-selected from {membership.get_cohort_display()}",
+            then=reverse("offenders:person", args=[person.pk]),
+            stale="Check the membership and try again.",
+        )
+        if saved:
+            return saved
     return _form_page(
         request,
         person,
@@ -408,6 +439,47 @@ def cohort_deselect(request: HttpRequest, person_id: int, membership_id: int) ->
         form,
         button="De-select",
         intro=f"Adopted on {membership.start_date:%-d %B %Y}: {membership.selection_reason}",
+    )
+
+
+@person_role_required
+def disposal_terminate(request: HttpRequest, person_id: int, disposal_id: int) -> HttpResponse:
+    """Record the day a sentence or order ended and why (Sentence & compliance tab)."""
+    person = selectors.person_get_for(request.user, person_id, for_change=True)
+    disposal = get_object_or_404(selectors.disposal_list_for(request.user, person), pk=disposal_id)
+    if request.method != "POST" and disposal.terminated_date is not None:
+        raise Http404("This sentence or order has already ended.")
+    form = DisposalTerminateForm(
+        request.POST or None,
+        initial={"version": disposal.version, "terminated_date": timezone.localdate()},
+        start_date=disposal.start_date,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = _save(
+            request,
+            form,
+            lambda: services.disposal_terminate(
+                disposal=disposal,
+                terminated_date=data["terminated_date"],
+                reason=data["reason"],
+                version=data["version"],
+                by=request.user,  # type: ignore[arg-type]
+            ),
+            done=f"{disposal.get_type_display()} ended",
+            then=reverse("offenders:person-sentence", args=[person.pk]),
+            stale="Check the sentence or order and try again.",
+        )
+        if saved:
+            return saved
+    due = f", due to end {disposal.end_date:%-d %B %Y}" if disposal.end_date else ""
+    return _form_page(
+        request,
+        person,
+        "Record the end of a sentence or order",
+        form,
+        button="Record the end",
+        intro=f"{disposal.get_type_display()} from {disposal.start_date:%-d %B %Y}{due}.",
     )
 
 

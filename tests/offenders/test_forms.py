@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -14,6 +15,8 @@ from offenders.models import (
     Cohort,
     CohortMembership,
     Contact,
+    Disposal,
+    DisposalType,
     Enforcement,
     Offence,
     Person,
@@ -45,6 +48,9 @@ def write_urls(person: Person) -> list[str]:
     ]
     if membership is not None:
         urls.append(f"/people/{person.pk}/cohorts/{membership.pk}/deselect/")
+    disposal = Disposal.objects.filter(person=person).first()
+    if disposal is not None:
+        urls.append(f"/people/{person.pk}/disposals/{disposal.pk}/end/")
     return urls
 
 
@@ -52,7 +58,15 @@ def write_urls(person: Person) -> list[str]:
 def member(shared_with_housing):
     services.cohort_adopt(person=shared_with_housing, cohort=Cohort.DIP,
                           start_date=date(2025, 1, 1), reason="Class A", by=None)  # fmt: skip
+    community_order(shared_with_housing)
     return shared_with_housing
+
+
+def community_order(person: Person) -> Disposal:
+    return Disposal.objects.create(person=person, reference=f"D-{person.reference}",
+                                   type=DisposalType.COMMUNITY_ORDER, start_date=date(2025, 1, 6),
+                                   end_date=date(2026, 7, 5), supervised_by_probation=True,
+                                   has_rar=True)  # fmt: skip
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
@@ -414,3 +428,80 @@ def test_allocate_an_offender_manager_and_spoc(sign_in, person):
     # Someone outside the choices is refused.
     data.update(version=person.version, offender_manager=user("housing").pk)
     assert client.post(url, data).status_code == 200
+
+
+def test_record_the_end_of_a_sentence_from_the_sentence_tab(sign_in, person):
+    disposal = community_order(person)
+    client = sign_in("probation")
+    url = f"/people/{person.pk}/disposals/{disposal.pk}/end/"
+    tab = client.get(f"/people/{person.pk}/sentence/").content.decode()
+    assert f'href="{url}"' in tab
+    assert "Record the end" in tab
+    page = client.get(url).content.decode()
+    assert "Community order from 6 January 2025, due to end 5 July 2026." in page
+    assert f'name="version" value="{disposal.version}"' in page
+    data = {"version": disposal.version, "reason": "Order revoked after a breach",
+            **day_fields("terminated_date", date(2025, 9, 30))}  # fmt: skip
+    done = client.post(url, data)
+    assert done.status_code == 302
+    assert done["Location"] == f"/people/{person.pk}/sentence/"
+    disposal.refresh_from_db()
+    assert (disposal.terminated_date, disposal.termination_reason) == (
+        date(2025, 9, 30), "Order revoked after a breach")  # fmt: skip
+    tab = client.get(done["Location"]).content.decode()
+    assert "Community order ended" in tab  # the confirmation banner
+    assert "Terminated 30 September 2025" in tab
+    assert "Order revoked after a breach" in tab
+    assert f'href="{url}"' not in tab  # nothing left to end
+    assert client.get(url).status_code == 404
+    # The same form sent again says what happened instead of ending it twice.
+    again = client.post(url, data).content.decode()
+    assert "There is a problem" in again
+    assert "already ended, on 30 September 2025" in again
+
+
+@pytest.mark.parametrize(
+    ("day", "reason", "error"),
+    [
+        (date(2024, 12, 31), "Completed", "must be on or after the start date, 6 January 2025"),
+        (None, "Completed", "must be today or in the past"),  # tomorrow
+        (date(2025, 9, 30), "", "Enter why the sentence or order ended"),
+    ],
+)
+def test_ending_a_sentence_with_bad_input_keeps_what_was_typed(sign_in, person, day, reason,
+                                                                error):  # fmt: skip
+    disposal = community_order(person)
+    day = day or timezone.localdate() + timedelta(days=1)
+    response = sign_in("probation").post(
+        f"/people/{person.pk}/disposals/{disposal.pk}/end/",
+        {"version": disposal.version, "reason": reason, **day_fields("terminated_date", day)},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in body
+    assert error in body
+    typed = re.search(r'<input[^>]*name="terminated_date_year"[^>]*value="(\d+)"', body)
+    assert typed is not None
+    assert typed.group(1) == str(day.year)
+    if reason:
+        assert f"{reason}</textarea>" in body
+    disposal.refresh_from_db()
+    assert disposal.terminated_date is None
+
+
+def test_a_stale_end_of_sentence_is_refused(sign_in, person):
+    disposal = community_order(person)
+    response = sign_in("probation").post(
+        f"/people/{person.pk}/disposals/{disposal.pk}/end/",
+        {"version": disposal.version + 1, "reason": "Completed",
+         **day_fields("terminated_date", date(2025, 9, 30))},
+    )  # fmt: skip
+    assert "Someone else changed this sentence or order" in response.content.decode()
+    disposal.refresh_from_db()
+    assert disposal.terminated_date is None
+
+
+def test_another_persons_disposal_is_404(sign_in, person, make_person):
+    other = community_order(make_person())
+    url = f"/people/{person.pk}/disposals/{other.pk}/end/"
+    assert sign_in("probation").get(url).status_code == 404

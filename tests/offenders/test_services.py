@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from offenders import selectors, services
-from offenders.models import Brag, Cohort, ContactKind, ContactOutcome
+from offenders.models import Brag, Cohort, ContactKind, ContactOutcome, Disposal, DisposalType
 from rrcase.access.models import Agency
 from rrcase.audit.models import AuditEvent
 
@@ -137,3 +138,78 @@ def test_latest_assessment_sets_current_rosh(person, officer):
         services.assessment_record(
             person=person, assessed_on=date(2026, 7, 1), ogrs3_1y=120, by=officer
         )
+
+
+def licence(person, start: date) -> Disposal:
+    return Disposal.objects.create(
+        person=person, reference="D-T1", type=DisposalType.LICENCE, start_date=start,
+        end_date=start + timedelta(days=365), supervised_by_probation=True,
+    )  # fmt: skip
+
+
+def test_terminating_a_disposal_records_the_day_and_reason_and_takes_pathways_outcomes(
+    person, officer
+):
+    from pathways import services as pathways_services
+    from pathways.models import OutcomeKind
+
+    today = timezone.localdate()
+    disposal = licence(person, today - timedelta(days=200))
+    pathways_services.outcome_record(person=person, kind=OutcomeKind.ACCOMMODATION,
+                                     value="settled", recorded_on=today - timedelta(days=20),
+                                     by=officer)  # fmt: skip
+    pathways_services.outcome_record(person=person, kind=OutcomeKind.ETE, value="employed",
+                                     recorded_on=today - timedelta(days=3), by=officer)  # fmt: skip
+    ended = services.disposal_terminate(
+        disposal=disposal, terminated_date=today - timedelta(days=5), reason=" Completed ",
+        version=1, by=officer,
+    )  # fmt: skip
+    disposal.refresh_from_db()
+    assert (disposal.terminated_date, disposal.termination_reason) == (
+        today - timedelta(days=5), "Completed")  # fmt: skip
+    # The outcome hook ran: settled by the end; the job came after it, so not counted.
+    assert (disposal.accommodation_at_end, disposal.employment_at_end) == ("settled", "unknown")
+    assert ended.version == disposal.version == 3  # terminated, then outcomes at end
+    events = AuditEvent.objects.filter(object_type="offenders.disposal", action="alter")
+    assert [e.details for e in events.order_by("pk")] == [
+        {"terminated": str(today - timedelta(days=5)), "reason": "Completed"},
+        {"before": {"accommodation_at_end": "unknown", "employment_at_end": "unknown"},
+         "after": {"accommodation_at_end": "settled", "employment_at_end": "unknown"},
+         "from": "pathways outcomes"},
+    ]  # fmt: skip
+    assert events.first().actor == officer
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "reason", "version", "error"),
+    [
+        (201, "Revoked", 1, "on or after the start date"),  # before the start
+        (-1, "Revoked", 1, "today or in the past"),  # tomorrow
+        (0, "  ", 1, "Give the reason"),
+        (0, "Revoked", None, "did not say which version"),
+        (0, "Revoked", 7, "Someone else changed this sentence or order"),
+    ],
+)
+def test_terminating_a_disposal_refuses_bad_input(person, officer, days_ago, reason, version,
+                                                  error):  # fmt: skip
+    today = timezone.localdate()
+    disposal = licence(person, today - timedelta(days=200))
+    with pytest.raises((ValueError, services.StaleEdit), match=error):
+        services.disposal_terminate(disposal=disposal, reason=reason, version=version,
+                                    terminated_date=today - timedelta(days=days_ago),
+                                    by=officer)  # fmt: skip
+    disposal.refresh_from_db()
+    assert (disposal.terminated_date, disposal.version) == (None, 1)
+    assert not AuditEvent.objects.filter(object_type="offenders.disposal").exists()
+
+
+def test_a_disposal_ends_once(person, officer):
+    today = timezone.localdate()
+    disposal = licence(person, today - timedelta(days=200))
+    services.disposal_terminate(disposal=disposal, terminated_date=today, reason="Completed",
+                                version=1, by=officer)  # fmt: skip
+    with pytest.raises(ValueError, match="already ended"):
+        services.disposal_terminate(disposal=disposal, terminated_date=today, reason="Again",
+                                    version=2, by=officer)  # fmt: skip
+    disposal.refresh_from_db()
+    assert disposal.termination_reason == "Completed"
