@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from offenders.selectors import person_list_for
+from offenders.selectors import person_visible_to
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 
@@ -174,8 +174,8 @@ class DecisionViewSet(_Base, mixins.ListModelMixin):
         user = self.request.user
         return (
             PanelDecision.objects.filter(
+                person_visible_to(user, "item__person"),
                 item__meeting__panel_type__in=selectors.panel_type_list_for(user).values("pk"),
-                item__person__in=person_list_for(user).values("pk"),
             )
             .select_related("item__person")
             .order_by("-decided_at", "-id")

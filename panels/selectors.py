@@ -34,7 +34,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from offenders.models import Person
-from offenders.selectors import person_list_for
+from offenders.selectors import person_list_for, person_visible_to
 from rrcase.access.roles import PERSON_READ_ROLES, PERSON_WRITE_ROLES
 from rrcase.access.selectors import agency_of, role_of, visible_sensitivities
 from rrcase.audit.models import Action
@@ -176,14 +176,6 @@ def action_get_for(user: AnyUser, pk: int, *, for_change: bool = False) -> Panel
 # ---------------------------------------------------------------- lists
 
 
-def _visible(user: AnyUser, field: str = "person") -> Exists:
-    """Rows whose `field` is a person the user may see. A correlated EXISTS
-    probes the grant index for each row; `person__in=<visible people>` was
-    planned as a hash of everyone the user can see (0.5 s a query at 250,000
-    people) however few rows were asked about."""
-    return Exists(person_list_for(user).filter(pk=OuterRef(field)))
-
-
 def meetings_upcoming(
     panel_types: QuerySet[PanelType], today: date, limit: int = 12
 ) -> list[PanelMeeting]:
@@ -244,7 +236,7 @@ def meeting_agenda(user: AnyUser, meeting: PanelMeeting) -> dict[str, Any]:
     decisions, actions, updates), how many they may not, open actions carried
     over from earlier meetings, attendance and quorum."""
     panel_type = meeting.panel_type
-    visible = _visible(user)
+    visible = person_visible_to(user)
     classes = visible_sensitivities(agency_of(user))
     items = list(
         AgendaItem.objects.filter(visible, meeting=meeting)
@@ -330,7 +322,7 @@ def action_list_for(
     today = today or timezone.localdate()
     actions = PanelAction.objects.filter(
         meeting__panel_type__in=panel_type_list_for(user).values("pk")
-    ).filter(Q(person__isnull=True) | _visible(user))
+    ).filter(Q(person__isnull=True) | person_visible_to(user))
     if view == "mine":
         actions = actions.filter(owner_user_id=user.pk)
     elif view == "agency":
@@ -371,7 +363,7 @@ def update_requests_for(user: AnyUser, *, open_only: bool = True) -> QuerySet[Up
         agency=agency,
         item__meeting__status__in=[MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS],
         item__meeting__panel_type__in=panel_type_list_for(user).values("pk"),
-    ).filter(_visible(user, "item__person"))
+    ).filter(person_visible_to(user, "item__person"))
     if open_only:
         requests = requests.filter(responded_at__isnull=True)
     return requests.select_related("item__person", "item__meeting__panel_type").order_by(
@@ -506,7 +498,7 @@ def overlap_list_for(user: AnyUser, *, today: date, days: int = 90) -> list[Over
             meeting__date__gte=today - timedelta(days=days),
             meeting__date__lte=today + timedelta(days=days),
         )
-        .filter(_visible(user))
+        .filter(person_visible_to(user))
         .exclude(meeting__status=MeetingStatus.CANCELLED)
         .values_list("person_id", "meeting__panel_type_id")
         .distinct()

@@ -34,7 +34,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from offenders.models import AccommodationStatus, CohortMembership, EmploymentStatus, Person
-from offenders.selectors import person_get_for, person_list_for, person_may_change
+from offenders.selectors import (
+    person_get_for,
+    person_may_change,
+    person_visible_to,
+)
 from rrcase.access.models import Agency
 from rrcase.access.roles import PERSON_READ_ROLES
 from rrcase.access.selectors import agency_of, role_of, visible_sensitivities
@@ -276,7 +280,7 @@ def referral_list_for(user: User | AnonymousUser) -> QuerySet[Referral]:
     if agency is None or role_of(user) not in PERSON_READ_ROLES:
         return Referral.objects.none()
     return Referral.objects.filter(
-        Q(from_agency=agency) | Q(to_agency=agency), person__in=person_list_for(user)
+        Q(from_agency=agency) | Q(to_agency=agency), person_visible_to(user)
     ).select_related("person", "service__provider", "from_agency", "to_agency", "need__need_type")
 
 

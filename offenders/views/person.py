@@ -100,6 +100,7 @@ def overview(request: HttpRequest, person_id: int) -> HttpResponse:
         reset=selectors.probation_reset_for(person, disposals, memberships, today),
         reset_exemptions=selectors.reset_exemptions(person, memberships),
         overlap=len({m.cohort for m in memberships}) > 1,
+        may_merge=selectors.person_may_merge(request.user, person),
     )
 
 
