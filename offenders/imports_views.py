@@ -10,14 +10,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rrcase.access.models import Role
+from rrcase.access.roles import IMPORT_ROLES
 from rrcase.access.selectors import role_of
 
 from . import imports
 from .imports_forms import ImportUploadForm
 from .models import ImportRun
-
-IMPORT_ROLES = frozenset({Role.AGENCY_ADMIN, Role.ANALYST})
 
 
 def _may_import(request: HttpRequest) -> User:

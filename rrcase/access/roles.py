@@ -33,3 +33,5 @@ PERSON_READ_ROLES = frozenset(
 )
 # Roles that may record things about a person (also needs the agency's change grant).
 PERSON_WRITE_ROLES = frozenset({Role.PRACTITIONER, Role.PANEL_CHAIR})
+# Roles that may load CSV extracts on the Imports page (docs/import.md).
+IMPORT_ROLES = frozenset({Role.AGENCY_ADMIN, Role.ANALYST})

@@ -6,22 +6,30 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-# The service navigation: (label, url name, URL prefix that marks it active).
-# Apps add their sections here as they land.
-NAVIGATION: list[tuple[str, str, str]] = [
-    ("Home", "core:home", "/"),
-    ("Cases", "offenders:case-list", "/cases/"),
-    ("Reports", "reporting:list", "/reports/"),
-    ("Referrals", "pathways:inbox", "/referrals/"),
-    ("Services", "pathways:services", "/services/"),
-    ("Panels", "panels:list", "/panels/"),
+from rrcase.access.roles import IMPORT_ROLES
+from rrcase.access.selectors import role_of
+
+# The service navigation: (label, url name, URL prefix that marks it active,
+# the roles it is shown to: None for everyone). A link a role may not use is
+# left out rather than answering 403. Apps add their sections here as they land.
+NAVIGATION: list[tuple[str, str, str, frozenset[str] | None]] = [
+    ("Home", "core:home", "/", None),
+    ("Cases", "offenders:case-list", "/cases/", None),
+    ("Reports", "reporting:list", "/reports/", None),
+    ("Referrals", "pathways:inbox", "/referrals/", None),
+    ("Services", "pathways:services", "/services/", None),
+    ("Panels", "panels:list", "/panels/", None),
+    ("Imports", "imports:list", "/imports/", IMPORT_ROLES),
 ]
 
 
 def service(request: HttpRequest) -> dict[str, Any]:
     path = request.path
+    role = role_of(request.user) if hasattr(request, "user") else None
     items = []
-    for text, url_name, prefix in NAVIGATION:
+    for text, url_name, prefix, roles in NAVIGATION:
+        if roles is not None and role not in roles:
+            continue
         href = reverse(url_name)
         active = path == "/" if prefix == "/" else path.startswith(prefix)
         items.append({"text": text, "href": href, "active": active})

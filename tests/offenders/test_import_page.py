@@ -165,3 +165,21 @@ def test_files_over_the_size_limit_are_refused(sign_in, borough, settings):
     settings.IMPORT_UPLOAD_MAX_BYTES = 10
     page = upload(sign_in("analyst"), PEOPLE).content.decode()
     assert "The selected file must be smaller than 10" in page
+
+
+IMPORTS_LINK = '<a class="govuk-service-navigation__link" href="/imports/"'
+
+
+@pytest.mark.parametrize("username", ["probation-admin", "analyst"])
+def test_importers_find_imports_in_the_service_navigation(sign_in, borough, username):
+    client = sign_in(username)
+    assert IMPORTS_LINK in client.get(reverse("core:home")).content.decode()
+    on_imports = client.get(reverse("imports:list")).content.decode()
+    assert f'{IMPORTS_LINK} aria-current="page">' in on_imports
+
+
+@pytest.mark.parametrize("username", ["probation", "chair", "sysadmin"])
+def test_roles_that_cannot_import_are_not_offered_the_link(sign_in, borough, username):
+    client = sign_in(username)
+    assert IMPORTS_LINK not in client.get(reverse("core:home")).content.decode()
+    assert client.get(reverse("imports:list")).status_code == 403
