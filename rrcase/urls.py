@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from rrcase.core.views import api_docs
+
 urlpatterns = [
     path("", include("rrcase.core.urls")),
     path("", include("rrcase.signin.urls")),
@@ -16,6 +18,7 @@ urlpatterns = [
     path("imports/", include("offenders.imports_urls")),
     path("api/v1/", include("offenders.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
 ]
 
 handler403 = "rrcase.core.views.permission_denied"
