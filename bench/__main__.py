@@ -163,12 +163,23 @@ def http_bench(database_url: str, seconds: int) -> list[object]:
 
     from bench import http
     from offenders.models import Person
+    from offenders.views.cases import SESSION_SEARCHES
+    from panels.models import PanelMeeting
 
-    cookie = http.session_cookie("probation")
+    # Searches are POSTed and kept in the session under an opaque id
+    # (SECURITY.md: no search terms in URLs); the benchmark session holds two.
+    cookie = http.session_cookie(
+        "probation", {SESSION_SEARCHES: {"surname": "bennett", "fullname": "liam bennett"}}
+    )
     person = (
         Person.objects.filter(lead_agency__code="probation")
         .annotate(n=Count("contacts"))
         .order_by("-n", "pk")
+        .first()
+    )
+    meeting = (
+        PanelMeeting.objects.filter(panel_type__code__startswith="bench-iom-", status="scheduled")
+        .order_by("date", "pk")
         .first()
     )
     targets = [
@@ -176,8 +187,9 @@ def http_bench(database_url: str, seconds: int) -> list[object]:
         ("case list", "/cases/?tab=all"),
         ("case list, filtered", "/cases/?tab=all&brag=red&cohort=iom"),
         ("person page", f"/people/{person.pk}/" if person else "/people/0/"),
-        ("search", "/cases/?tab=all&q=smith"),
-        ("panel agenda", "/panels/"),
+        ("search, surname", "/cases/?tab=all&search=surname"),
+        ("search, full name", "/cases/?tab=all&search=fullname"),
+        ("panel agenda", f"/panels/meetings/{meeting.pk}/" if meeting else "/panels/"),
         ("dashboard", "/reports/"),
     ]
     return http.run(database_url, targets, cookie, seconds=seconds, workers=3)

@@ -1,6 +1,8 @@
 """Scale data for benchmarks: N synthetic people with about 10 offences, 2
 disposals, 1.5 assessments and 4 contacts each, cohort memberships and the
-agency grants the access layer needs, written with PostgreSQL COPY.
+agency grants the access layer needs, their offender managers, pathway needs,
+referrals and outcomes, and panel history (bench/partnership.py), written with
+PostgreSQL COPY.
 
 Deterministic for a given N and seed. Refuses to run on a database that holds
 people other than its own (it is for a benchmark database, never a live one).
@@ -20,6 +22,8 @@ from django.db import connection, transaction
 from offenders.services import COHORT_PARTNER_AGENCY_KINDS
 from rrcase.access.models import Agency
 from rrcase.dates import add_months
+
+from . import partnership
 
 REFERENCE_PREFIX = "B"
 
@@ -114,11 +118,15 @@ def generate(people: int, *, seed: int = 2026, today: date | None = None) -> Cou
     category = _weighted(rng, CATEGORIES)  # type: ignore[arg-type]
     outcome = _weighted(rng, OUTCOMES)  # type: ignore[arg-type]
     ethnicity = _weighted(rng, ETHNICITIES)  # type: ignore[arg-type]
+    lead_shares = {agencies["probation"]: 0.7, agencies["police"]: 0.2, agencies["yos"]: 0.1}
+
+    def copy(table: str, columns: list[str], rows: Iterator[tuple[object, ...]]) -> None:
+        _copy(table, columns, rows, counts)
 
     def person_rows() -> Iterator[tuple[object, ...]]:
         for pid in ids:
             dob = date(1960, 1, 1) + timedelta(days=rng.randrange(48 * 365))
-            roll = rng.random()
+            roll = rng.random()  # lead agency by lead_shares
             lead = (
                 agencies["probation"]
                 if roll < 0.7
@@ -133,14 +141,20 @@ def generate(people: int, *, seed: int = 2026, today: date | None = None) -> Cou
                 "female" if rng.random() < 0.13 else "male", ethnicity(), lead.pk,
                 False, "community", "", rng.choice(["red", "amber", "green", "blue", ""]),
                 rng.choice(["low", "medium", "medium", "high", ""]), now, now, 1,
+                staff.pick(rng, lead.pk),
             )  # fmt: skip
 
     with transaction.atomic():
+        staff = partnership.staff(
+            copy, _next_id, list(lead_shares), {a.pk: s for a, s in lead_shares.items()},
+            people, now,
+        )  # fmt: skip
         _copy(
             "offenders_person",
             ["id", "reference", "pnc_id", "nomis_number", "given_name", "family_name",
              "date_of_birth", "gender", "ethnicity", "lead_agency_id", "restricted",
-             "custody_status", "prison", "brag", "rosh", "created_at", "updated_at", "version"],
+             "custody_status", "prison", "brag", "rosh", "created_at", "updated_at", "version",
+             "offender_manager_id"],
             person_rows(),
             counts,
         )  # fmt: skip
@@ -205,8 +219,8 @@ def generate(people: int, *, seed: int = 2026, today: date | None = None) -> Cou
             "offenders_disposal",
             ["person_id", "reference", "type", "start_date", "release_date", "end_date",
              "terminated_date", "supervised_by_probation", "has_rar", "accommodation_at_end",
-             "employment_at_end", "version"],
-            disposal_rows(),
+             "employment_at_end", "version", "termination_reason"],
+            ((*row, "") for row in disposal_rows()),
             counts,
         )  # fmt: skip
 
@@ -314,14 +328,19 @@ def generate(people: int, *, seed: int = 2026, today: date | None = None) -> Cou
             ),
             counts,
         )
+        partnership.pathways(copy, _next_id, ids, leads, agencies, rng, today, now)
+        iom = [pid for pid in ids if any(c == "iom" for _, c in cohorts_of.get(pid, []))]
+        partnership.panels(copy, _next_id, iom, agencies, people, rng, today, now)
         for table in ("offenders_person", "offenders_offence", "offenders_disposal",
                       "offenders_cohortmembership", "offenders_riskassessment", "offenders_contact",
-                      "offenders_involvement", "offenders_persongroupobjectpermission"):  # fmt: skip
+                      "offenders_involvement", "offenders_persongroupobjectpermission",
+                      *partnership.TABLES):  # fmt: skip
             _reset_sequence(table)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         # VACUUM sets the visibility map, so grant lookups are index-only scans
-        # as they would be on a database that has lived a while.
-        cursor.execute("VACUUM ANALYZE")
+        # as they would be on a database that has lived a while. It cannot run
+        # inside a transaction (a test's), where ANALYZE alone has to do.
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
     counts.seconds["ANALYZE"] = time.perf_counter() - started
     return counts

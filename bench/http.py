@@ -41,8 +41,9 @@ class Result:
     errors: int
 
 
-def session_cookie(username: str) -> str:
-    """A signed-in, verified session for `username`, as the browser would hold."""
+def session_cookie(username: str, extra: dict[str, object] | None = None) -> str:
+    """A signed-in, verified session for `username`, as the browser would hold,
+    with `extra` session keys (e.g. saved searches)."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -53,10 +54,11 @@ def session_cookie(username: str) -> str:
     client = Client()
     client.force_login(user)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    session = client.session
     if device is not None:
-        session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    session.update(extra or {})
+    session.save()
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 

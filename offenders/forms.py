@@ -71,8 +71,11 @@ class CaseFilterForm(forms.Form):
     lead_agency = forms.TypedMultipleChoiceField(
         label="Lead agency", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
-    offender_manager = forms.TypedMultipleChoiceField(
-        label="Offender manager", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    offender_manager = forms.CharField(
+        label="Offender manager",
+        help_text="First or last name",
+        max_length=100,
+        required=False,
     )
     alert = forms.MultipleChoiceField(
         label="Alerts", choices=ALERT_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
@@ -82,7 +85,6 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args: Any, choices: dict[str, list[tuple[str, str]]], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["lead_agency"].choices = choices["lead_agencies"]  # type: ignore[attr-defined]
-        self.fields["offender_manager"].choices = choices["offender_managers"]  # type: ignore[attr-defined]
 
     def filters(self) -> CaseFilters:
         data = self.cleaned_data
@@ -92,7 +94,7 @@ class CaseFilterForm(forms.Form):
             rosh=tuple(data["rosh"]),
             mappa_levels=tuple(data["mappa_level"]),
             lead_agencies=tuple(data["lead_agency"]),
-            offender_managers=tuple(data["offender_manager"]),
+            offender_manager=data["offender_manager"].strip(),
             alerts=tuple(data["alert"]),
             release_28_days=bool(data["release"]),
         )
@@ -118,7 +120,10 @@ class CaseFilterForm(forms.Form):
                 remaining.pop("page", None)
                 tags.append(
                     {
-                        "label": labels.get(str(item), field.label),
+                        # A typed value (a name) is its own label.
+                        "label": labels.get(
+                            str(item), item if isinstance(field, forms.CharField) else field.label
+                        ),
                         "href": "?" + remaining.urlencode(),
                     }
                 )

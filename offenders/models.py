@@ -47,6 +47,27 @@ class Rosh(models.TextChoices):
     VERY_HIGH = "very_high", "Very high"
 
 
+# Sort orders for the case list: "most urgent first". Defined beside Person
+# because its indexes are built on exactly these expressions: PostgreSQL only
+# walks an expression index when the query's ORDER BY is the same expression.
+BRAG_ORDER = models.Case(
+    models.When(brag=Brag.RED, then=models.Value(0)),
+    models.When(brag=Brag.AMBER, then=models.Value(1)),
+    models.When(brag=Brag.GREEN, then=models.Value(2)),
+    models.When(brag=Brag.BLUE, then=models.Value(3)),
+    default=models.Value(4),
+    output_field=models.IntegerField(),
+)
+ROSH_ORDER = models.Case(
+    models.When(rosh=Rosh.VERY_HIGH, then=models.Value(0)),
+    models.When(rosh=Rosh.HIGH, then=models.Value(1)),
+    models.When(rosh=Rosh.MEDIUM, then=models.Value(2)),
+    models.When(rosh=Rosh.LOW, then=models.Value(3)),
+    default=models.Value(4),
+    output_field=models.IntegerField(),
+)
+
+
 class Person(models.Model):
     reference = models.CharField(
         "case reference (CRN)",
@@ -107,6 +128,13 @@ class Person(models.Model):
             models.Index(fields=["lead_agency", "family_name"], name="person_lead_name"),
             models.Index(fields=["offender_manager"], name="person_om"),
             models.Index(fields=["brag"], name="person_brag"),
+            # The case list sorted by BRAG or RoSH reads 25 rows off these
+            # instead of sorting everyone the user can see (0.7 s at 250,000).
+            models.Index(BRAG_ORDER, "family_name", "id", name="person_brag_order"),
+            models.Index(ROSH_ORDER, "family_name", "id", name="person_rosh_order"),
+            # Restricted records are few: the case list counts the ones hidden
+            # from the user on every view (a table scan without this).
+            models.Index(fields=["id"], condition=Q(restricted=True), name="person_restricted"),
             # Partial-input search over names and identifiers (pg_trgm is not in
             # the embedded PostgreSQL build, so full-text with prefix queries).
             GinIndex(

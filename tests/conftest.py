@@ -8,6 +8,17 @@ from django.test import Client
 from rrcase.access import demo
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: cached values (e.g. filter
+    options) must never carry over from another test's data."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def borough(db):
     """The demo borough's agencies, role groups and persona users."""

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from rrcase.access.roles import PERSON_READ_ROLES
 from rrcase.access.selectors import role_of
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.core.pagination import CappedPaginator, page_links
 
 from .. import selectors
 from ..forms import CaseFilterForm, CaseSearchForm
@@ -63,7 +63,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     people = selectors.case_list_for(
         user, tab=tab, filters=filters, search=term, sort=sort, descending=descending
     )
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "offenders/case_list.html",
@@ -87,7 +87,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "filter_form": filter_form,
             "selected_filters": filter_form.selected() if filter_form.is_valid() else [],
             "page": page,
-            "page_links": _page_links(page),
+            "page_links": page_links(page),
             "restricted_hidden": selectors.person_restricted_hidden_count_for(user),
         },
     )
@@ -100,7 +100,7 @@ def _columns(sort: str, descending: bool) -> list[dict[str, Any]]:
         (None, "Cohorts"),
         ("brag", "BRAG"),
         ("rosh", "RoSH"),
-        ("lead_agency", "Lead agency"),
+        (None, "Lead agency"),
     ]
     out = []
     for key, label in columns:
@@ -114,20 +114,6 @@ def _columns(sort: str, descending: bool) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def _page_links(page: Any) -> list[int | None]:
-    """Page numbers for GOV.UK pagination: first, last, and two either side
-    of the current page; None where pages are skipped (an ellipsis)."""
-    total = page.paginator.num_pages
-    wanted = {1, total, *range(page.number - 2, page.number + 3)}
-    numbers = sorted(n for n in wanted if 1 <= n <= total)
-    links: list[int | None] = []
-    for n in numbers:
-        if links and links[-1] is not None and n - links[-1] > 1:
-            links.append(None)
-        links.append(n)
-    return links
 
 
 @require_POST

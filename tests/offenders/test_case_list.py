@@ -129,15 +129,38 @@ def test_release_filter(sign_in, make_person):
     assert "LATER" not in body
 
 
-def test_filter_choices_only_name_what_the_user_can_see(sign_in, make_person):
+def test_lead_agency_options_only_name_what_the_user_can_see(sign_in, make_person):
     from rrcase.access.models import Agency
 
     make_person(lead_agency=Agency.objects.get(code="police"), offender_manager=user("police"))
     make_person(offender_manager=user("probation2"))
     body = sign_in("probation").get("/cases/?tab=all").content.decode()
-    assert "Morgan Ellery" in body  # probation2 manages a visible person
-    assert "Jesse Tarrant" not in body  # police's person is not visible to probation
-    assert "Northbridge Police" not in body
+    # Probation leads a visible person: offered as a filter.
+    assert 'checkboxes__label" for="id_lead_agency_0">Probation Service Northbridge' in body
+    assert "Northbridge Police" not in body  # police's person is not visible to probation
+    # Offender managers are typed, never listed: the only staff names on the
+    # page are those of visible people's managers, in their rows.
+    assert "Morgan Ellery" in body
+    assert "Jesse Tarrant" not in body
+
+
+def test_offender_manager_filter_takes_a_typed_name(sign_in, make_person):
+    from rrcase.access.models import Agency
+
+    make_person(family_name="Managed", offender_manager=user("probation2"))  # Morgan Ellery
+    make_person(family_name="Other", offender_manager=user("probation"))  # Rowan Ashdown
+    make_person(family_name="Police", lead_agency=Agency.objects.get(code="police"),
+                offender_manager=user("police"))  # fmt: skip
+    client = sign_in("probation")
+    body = client.get("/cases/?tab=all&offender_manager=morgan+ell").content.decode()
+    assert "MANAGED" in body
+    assert "OTHER" not in body
+    # The selected filter shows what was typed, as a tag that removes it.
+    assert "Remove this filter</span> morgan ell" in body
+    # A name of someone managing only people the user cannot see finds nothing.
+    police = client.get("/cases/?tab=all&offender_manager=Jesse").content.decode()
+    assert "POLICE" not in police
+    assert "No people found" in police
 
 
 def test_sorting_is_whitelisted_and_server_side(sign_in, make_person):
@@ -154,6 +177,22 @@ def test_sorting_is_whitelisted_and_server_side(sign_in, make_person):
     assert 'aria-sort="descending"' in desc
     # Anything else falls back to the name order rather than reaching the ORM.
     assert client.get("/cases/?tab=all&sort=password").status_code == 200
+
+
+def test_a_count_past_the_cap_says_more_than(sign_in, make_person, monkeypatch):
+    """Counting 200,000 visible people costs a scan of them all on every page
+    view, so the count stops at a cap (rrcase.core.pagination)."""
+    from rrcase.core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 26)
+    for n in range(30):
+        make_person(family_name=f"Person{n:02d}")
+    client = sign_in("probation")
+    first = client.get("/cases/?tab=all").content.decode()
+    assert "Showing 1 to 25 of more than 26 people" in first
+    assert "Search or filter to narrow the list" in first
+    narrowed = client.get("/cases/?tab=all&brag=red").content.decode()
+    assert "of more than" not in narrowed
 
 
 def test_pagination_shows_25_and_the_count(sign_in, make_person):
