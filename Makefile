@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 export DJANGO_SETTINGS_MODULE ?= rrcase.settings.dev
 
-.PHONY: help install run test lint format bench migrations-check clean
+.PHONY: help install run test lint format bench audit migrations-check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -49,6 +49,16 @@ format: install ## apply ruff's fixes and formatting
 
 bench: install ## benchmarks at 25,000 people (not part of make test)
 	@scripts/with-database $(PY) -m bench
+
+# Not part of `make test`: it needs the network, and its answer changes when
+# advisories are published, not when the code does. Both audits always run;
+# either finding anything (or pip-audit being unable to check a package) fails.
+audit: $(VENV)/.installed ## known vulnerabilities in requirements.lock and npm's production packages
+	@status=0; \
+	$(VENV)/bin/pip-audit --requirement requirements.lock --disable-pip --strict \
+		--progress-spinner off || status=1; \
+	npm audit --omit=dev || status=1; \
+	exit $$status
 
 clean: ## remove the virtualenv, node_modules and built assets (keeps var/ data)
 	rm -rf $(VENV) node_modules assets
