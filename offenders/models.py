@@ -295,7 +295,13 @@ class CohortMembership(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["cohort", "start_date", "end_date"], name="cohort_active"),
+            # Covering the person: "who is in the IOM cohort today" (the case
+            # list's cohort filter, KPIs) is answered from the index alone.
+            models.Index(
+                fields=["cohort", "start_date", "end_date"],
+                include=["person"],
+                name="cohort_active_people",
+            ),
         ]
 
     def __str__(self) -> str:

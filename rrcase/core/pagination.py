@@ -27,9 +27,10 @@ class CappedPaginator(Paginator):
     def _capped_count(self) -> int:
         rows = self.object_list
         if isinstance(rows, QuerySet):
-            # Order does not change a count; dropping it lets PostgreSQL stop
-            # at the first cap + 1 rows it finds instead of sorting them all.
-            return rows.order_by()[: self.cap + 1].count()
+            # Order and joined columns do not change a count; dropping them
+            # lets PostgreSQL stop at the first cap + 1 rows it finds instead
+            # of sorting them all.
+            return rows.order_by().values("pk")[: self.cap + 1].count()
         return min(len(rows), self.cap + 1)
 
     @cached_property
