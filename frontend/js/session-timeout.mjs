@@ -19,6 +19,9 @@ function describe(seconds) {
 if (dialog && typeof dialog.showModal === "function") {
   const data = dialog.dataset;
   const idleMs = Number(data.idleSeconds) * 1000;
+  // The server slides the idle timeout at most once per refreshMs, so after
+  // an htmx request the session may end up to that much sooner than idleMs.
+  const refreshMs = Number(data.refreshSeconds) * 1000;
   const warningMs = Number(data.warningSeconds) * 1000;
   const absoluteEnd = Date.now() + Number(data.absoluteSecondsLeft) * 1000;
   const countdown = dialog.querySelector("[data-countdown]");
@@ -59,10 +62,10 @@ if (dialog && typeof dialog.showModal === "function") {
     tick = window.setInterval(update, 1000);
   };
 
-  // (Re)start the clock: the session now ends after idleMs without activity,
-  // or at the absolute limit, whichever is sooner.
-  const schedule = () => {
-    end = Math.min(Date.now() + idleMs, absoluteEnd);
+  // (Re)start the clock: the session now ends after `idle` ms without
+  // activity, or at the absolute limit, whichever is sooner.
+  const schedule = (idle) => {
+    end = Math.min(Date.now() + idle, absoluteEnd);
     window.clearTimeout(warnTimer);
     warnTimer = window.setTimeout(open, Math.max(0, end - warningMs - Date.now()));
   };
@@ -88,7 +91,7 @@ if (dialog && typeof dialog.showModal === "function") {
       return;
     }
     close();
-    schedule();
+    schedule(idleMs); // keep-alive always refreshes: exact
   };
 
   stay.addEventListener("click", staySignedIn);
@@ -99,8 +102,8 @@ if (dialog && typeof dialog.showModal === "function") {
   });
   // htmx requests reach the server and so refresh the idle timeout too.
   document.body.addEventListener("htmx:afterRequest", () => {
-    if (!dialog.open) schedule();
+    if (!dialog.open) schedule(idleMs - refreshMs);
   });
 
-  schedule();
+  schedule(Number(data.idleSecondsLeft) * 1000);
 }

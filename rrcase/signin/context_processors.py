@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from .middleware import user_is_verified
-from .sessions import absolute_remaining
+from .sessions import absolute_remaining, idle_remaining
 
 
 def session_timeout(request: HttpRequest) -> dict[str, Any]:
@@ -18,6 +18,8 @@ def session_timeout(request: HttpRequest) -> dict[str, Any]:
     return {
         "session_timeout": {
             "idle_seconds": int(settings.SESSION_COOKIE_AGE),
+            "idle_seconds_left": max(0, idle_remaining(request.session)),
+            "refresh_seconds": int(settings.SESSION_IDLE_REFRESH),
             "absolute_seconds_left": max(0, absolute_remaining(request.session)),
             "warning_seconds": int(settings.SESSION_TIMEOUT_WARNING),
         }

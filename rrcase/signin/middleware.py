@@ -10,24 +10,28 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from rest_framework.views import APIView
 
-from .sessions import absolute_remaining
+from .sessions import absolute_remaining, refresh_idle
 
 
 class SessionLifetimeMiddleware:
     """Ends a session 12 hours after sign-in (SESSION_ABSOLUTE_AGE), however
-    active it has been. The sign-in requirement then sends the user to sign in."""
+    active it has been; the sign-in requirement then sends the user to sign in.
+    Otherwise a signed-in request slides the idle timeout (refresh_idle)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and absolute_remaining(request.session) <= 0:
-            logout(request)
-            messages.info(
-                request,
-                "You were signed out because you had been signed in for 12 hours. "
-                "Sign in again to continue.",
-            )
+        if request.user.is_authenticated:
+            if absolute_remaining(request.session) <= 0:
+                logout(request)
+                messages.info(
+                    request,
+                    "You were signed out because you had been signed in for 12 hours. "
+                    "Sign in again to continue.",
+                )
+            else:
+                refresh_idle(request.session)
         return self.get_response(request)
 
 

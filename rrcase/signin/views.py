@@ -33,7 +33,7 @@ from . import services
 from .decorators import second_factor_not_required
 from .forms import RecoveryCodeForm, TotpCodeForm
 from .middleware import user_is_verified
-from .sessions import seconds_left
+from .sessions import refresh_idle, seconds_left
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -180,8 +180,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def keep_alive(request: HttpRequest) -> JsonResponse:
-    """Called by "Stay signed in": any request refreshes the idle timeout
-    (SESSION_SAVE_EVERY_REQUEST); this one says how long is left."""
+    """Called by "Stay signed in": refreshes the idle timeout now, however
+    recently it was refreshed, and says how long is left."""
+    refresh_idle(request.session, force=True)
     return JsonResponse({"seconds_left": seconds_left(request.session)})
 
 

@@ -32,6 +32,27 @@ def test_30_minutes_without_a_request_signs_the_user_out(client, borough, sign_i
         assert response["Location"] == "/sign-in/?next=/"
 
 
+def test_the_session_is_written_at_most_once_a_minute(client, borough, sign_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return sum('UPDATE "django_session"' in q["sql"] for q in queries.captured_queries)
+
+    with time_machine.travel(START, tick=False) as clock:
+        sign_in("probation")
+        clock.shift(timedelta(seconds=61))
+        assert session_writes() == 1  # slides the idle timeout
+        clock.shift(timedelta(seconds=30))
+        assert session_writes() == 0  # within the minute: nothing to write
+        # The idle clock runs from the last write: 30 minutes after it, the
+        # session has ended, though the last request was 29.5 minutes ago.
+        clock.shift(timedelta(minutes=29, seconds=31))
+        assert client.get("/")["Location"] == "/sign-in/?next=/"
+
+
 def test_12_hours_after_sign_in_the_session_ends_however_active(client, borough, sign_in):
     with time_machine.travel(START, tick=False) as clock:
         sign_in("probation")
