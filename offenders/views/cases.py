@@ -64,6 +64,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         user, tab=tab, filters=filters, search=term, sort=sort, descending=descending
     )
     page = CappedPaginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_list_consulted(request, "offenders.case_list", page)
     return render(
         request,
         "offenders/case_list.html",
@@ -114,6 +115,23 @@ def _columns(sort: str, descending: bool) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def audit_list_consulted(request: HttpRequest, name: str, page: Any) -> None:
+    """A list of people is a consultation of each person on it (SECURITY.md):
+    one event with the ids shown and the query that chose them, as the API
+    records its lists. The search term is in the search's own event."""
+    query = {k: v for k, v in request.GET.lists() if k != "search"}
+    audit_record(
+        action=Action.CONSULT,
+        actor=request.user,
+        details={
+            "object": name,
+            "people": [person.pk for person in page],
+            "query": query,
+            "search_id": request.GET.get("search", ""),
+        },
+    )
 
 
 @require_POST

@@ -17,7 +17,7 @@ from .. import selectors, services
 from ..forms import CandidateAdoptForm
 from ..models import Cohort, SelectionMatrix
 from .access import person_role_required
-from .cases import _require_person_reader
+from .cases import _require_person_reader, audit_list_consulted
 
 
 def _matrix(request: HttpRequest, matrices: list[SelectionMatrix]) -> SelectionMatrix | None:
@@ -37,6 +37,7 @@ def candidates(request: HttpRequest) -> HttpResponse:
         breakdown = selectors.selection_breakdown(matrix, [p.pk for p in page])
         for person in page:
             person.breakdown = breakdown.get(person.pk, [])  # type: ignore[attr-defined]
+        audit_list_consulted(request, "offenders.cohort_candidates", page)
     return render(
         request,
         "offenders/cohort_candidates.html",

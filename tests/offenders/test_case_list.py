@@ -232,3 +232,16 @@ def test_case_list_query_count_is_constant(sign_in, make_person, people,
     assert response.status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get("/cases/?tab=caseload").status_code == 200
+
+
+def test_viewing_the_list_is_a_consultation_of_the_people_on_it(sign_in, make_person):
+    shown = make_person(family_name="Shown")
+    services.brag_change(person=shown, status=Brag.RED, reason="Offending",
+                         version=shown.version, by=user("probation"))  # fmt: skip
+    make_person(family_name="Filtered")
+    sign_in("probation").get("/cases/?tab=all&brag=red")
+    event = AuditEvent.objects.filter(details__object="offenders.case_list").latest("id")
+    assert event.actor_username == "probation"
+    assert event.action == "consult"
+    assert event.details["people"] == [shown.pk]
+    assert event.details["query"]["brag"] == ["red"]
