@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from offenders.models import (
@@ -86,11 +87,16 @@ def agenda_rules(panel_type: PanelType) -> list[AgendaRule]:
 
 def panel_scope(panel_type: PanelType) -> QuerySet[Person]:
     """People any member agency of the panel may see; restricted records never."""
+    # The member groups and the permission id are scalars the planner works
+    # out once, so the grant lookup is an index probe per person rather than a
+    # join through agencies, groups and permissions (as offenders.selectors does).
+    view = Permission.objects.filter(
+        codename="view_person", content_type__app_label="offenders"
+    ).values("pk")[:1]
     grant = Exists(
         PersonGroupObjectPermission.objects.filter(
-            group__agency__panel_types=panel_type,
-            permission__codename="view_person",
-            permission__content_type__app_label="offenders",
+            group_id__in=panel_type.member_agencies.values("group_id"),
+            permission_id=Subquery(view),
             content_object=OuterRef("pk"),
         )
     )

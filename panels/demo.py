@@ -174,22 +174,27 @@ def _run_past_meeting(
     panel = meeting.panel_type
     services.agenda_build(meeting=meeting, by=chair, limit=ITEMS_PER_PAST_MEETING)
     members = list(panel.member_agencies.order_by("name"))
-    for k, agency in enumerate(members):
-        status = "apologies" if (k + meeting.date.month) % 5 == 0 else "present"
-        services.attendance_record(
-            meeting=meeting,
-            agency=agency,
-            status=status,
-            representative="" if status == "apologies" else f"{agency.name} representative",
-            declarations="Knows a family member of one nominal" if k == 1 and latest else "",
-            by=chair,
-        )
+    apologies = [(k + meeting.date.month) % 5 == 0 for k in range(len(members))]
+    services.attendance_record_many(
+        meeting=meeting,
+        entries=[
+            services.AttendanceEntry(
+                agency=agency,
+                status="apologies" if away else "present",
+                representative="" if away else f"{agency.name} representative",
+                declarations="Knows a family member of one nominal" if k == 1 and latest else "",
+            )
+            for k, (agency, away) in enumerate(zip(members, apologies, strict=True))
+        ],
+        by=chair,
+    )
     services.meeting_start(meeting=meeting, by=chair)
     permitted = services.permitted_agencies(panel)
     items = list(AgendaItem.objects.filter(meeting=meeting).select_related("person"))
     for i, item in enumerate(items):
         item.discussion = DISCUSSIONS[(i + meeting.date.month) % len(DISCUSSIONS)]
-        item.save(update_fields=["discussion"])
+    AgendaItem.objects.bulk_update(items, ["discussion"])
+    for i, item in enumerate(items):
         person = item.person
         outcome, brag = DecisionOutcome.RETAIN, ""
         if latest and i == 0 and person.brag != Brag.RED:
@@ -206,14 +211,19 @@ def _run_past_meeting(
             outcome = DecisionOutcome.DESELECT
         elif i % 3 == 2:
             outcome = DecisionOutcome.NO_CHANGE
+        brag_reason = "Panel review: " + ("further offending" if brag == Brag.RED else "engaging")
+        if "iom" not in panel.cohorts:
+            brag = ""
         services.decision_record(
             item=item,
             outcome=outcome,
             rationale="Agreed by the panel" if outcome != DecisionOutcome.DESELECT
             else "Completed order and engaging well; no longer meets the criteria",
-            brag=brag if panel.cohorts and "iom" in panel.cohorts else "",
-            brag_reason="Panel review: " + ("further offending" if brag == Brag.RED else "engaging"),
-            person_version=Person.objects.get(pk=person.pk).version,
+            brag=brag,
+            brag_reason=brag_reason,
+            # Only a BRAG change checks the version (read fresh: an earlier
+            # panel may have changed the person since the agenda was loaded).
+            person_version=Person.objects.get(pk=person.pk).version if brag else None,
             by=chair,
         )  # fmt: skip
         owner_agency = permitted[(i + meeting.date.month) % len(permitted)]

@@ -10,7 +10,8 @@ the decision's own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from django.contrib.auth.models import User
@@ -29,7 +30,7 @@ from offenders.models import (
 )
 from offenders.services import StaleEdit
 from rrcase.access.models import Agency
-from rrcase.access.selectors import agency_of, visible_sensitivities
+from rrcase.access.selectors import agencies_seeing, agency_of, visible_sensitivities
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_event, audit_record, audit_record_many
 from rrcase.dates import add_months
@@ -114,11 +115,8 @@ def permitted_agencies(panel_type: PanelType) -> list[Agency]:
     """Member agencies the sharing agreement allows this panel's class of
     information: only they are granted access to people on its agenda, and
     only they may own its actions."""
-    return [
-        agency
-        for agency in panel_type.member_agencies.filter(is_active=True)
-        if panel_type.confidentiality in visible_sensitivities(agency)
-    ]
+    members = panel_type.member_agencies.filter(is_active=True)
+    return list(agencies_seeing(members, panel_type.confidentiality))
 
 
 @transaction.atomic
@@ -266,6 +264,10 @@ def meeting_notes_update(
 # ---------------------------------------------------------------- agenda
 
 
+def _panel_source(panel_type: PanelType) -> str:
+    return f"panel:{panel_type.pk}"
+
+
 def _grant_panel_access(
     *, panel_type: PanelType, meeting: PanelMeeting, people: list[Person], by: User | None
 ) -> None:
@@ -276,8 +278,20 @@ def _grant_panel_access(
     # Serialises with panel_access_review, which could otherwise end a grant
     # this agenda change still needs (it reads the agendas before we commit).
     PanelType.objects.select_for_update().filter(pk=panel_type.pk).first()
+    # involvement_start is idempotent; asking once which grants exist saves a
+    # query per person and agency on panels that see the same people monthly.
+    existing = set(
+        Involvement.objects.filter(
+            person__in=people,
+            reason=InvolvementReason.PANEL,
+            source=_panel_source(panel_type),
+            ended_at__isnull=True,
+        ).values_list("person_id", "agency_id")
+    )
     for person in people:
         for agency in agencies:
+            if (person.pk, agency.pk) in existing:
+                continue
             offender_services.involvement_start(
                 person=person,
                 agency=agency,
@@ -286,10 +300,6 @@ def _grant_panel_access(
                 by=by,
                 justification=f"On the agenda of {panel_type.name} on {meeting.date:%d %B %Y}",
             )
-
-
-def _panel_source(panel_type: PanelType) -> str:
-    return f"panel:{panel_type.pk}"
 
 
 def panel_access_review(*, today: date) -> int:
@@ -502,7 +512,63 @@ def referral_create(
 # ---------------------------------------------------------------- attendance
 
 
+@dataclass(frozen=True)
+class AttendanceEntry:
+    """One member agency's attendance at a meeting, as the chair records it."""
+
+    agency: Agency
+    status: str
+    representative: str = ""
+    declarations: str = ""
+
+
 @transaction.atomic
+def attendance_record_many(
+    *, meeting: PanelMeeting, entries: Sequence[AttendanceEntry], by: User
+) -> list[Attendance]:
+    """Record attendance or apologies and any declaration of interest for
+    several member agencies (the attendance page's whole form): all or none."""
+    locked = _lock_meeting(meeting)
+    _require_meeting_status(
+        locked, MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS, doing="record attendance"
+    )
+    members = set(locked.panel_type.member_agencies.values_list("pk", flat=True))
+    for entry in entries:
+        if entry.status not in AttendanceStatus.values:
+            raise ValueError(f"{entry.status!r} is not an attendance status.")
+        if entry.agency.pk not in members:
+            raise ValueError(f"{entry.agency.name} is not a member of this panel.")
+    fields = ["status", "representative", "declarations", "recorded_by"]
+    rows = Attendance.objects.bulk_create(
+        [
+            Attendance(
+                meeting=locked,
+                agency=entry.agency,
+                status=entry.status,
+                representative=entry.representative.strip(),
+                declarations=entry.declarations.strip(),
+                recorded_by=by,
+            )
+            for entry in entries
+        ],
+        update_conflicts=True,
+        unique_fields=["meeting", "agency"],
+        update_fields=fields,
+    )
+    audit_record_many(
+        [
+            audit_event(
+                action=Action.COLLECT,
+                actor=by,
+                obj=row,
+                details={"meeting": locked.pk, "agency": row.agency.code, "status": row.status},
+            )
+            for row in rows
+        ]
+    )
+    return rows
+
+
 def attendance_record(
     *,
     meeting: PanelMeeting,
@@ -512,32 +578,9 @@ def attendance_record(
     representative: str = "",
     declarations: str = "",
 ) -> Attendance:
-    """Record an agency's attendance or apologies and any declaration of interest."""
-    locked = _lock_meeting(meeting)
-    _require_meeting_status(
-        locked, MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS, doing="record attendance"
-    )
-    if status not in AttendanceStatus.values:
-        raise ValueError(f"{status!r} is not an attendance status.")
-    if not locked.panel_type.member_agencies.filter(pk=agency.pk).exists():
-        raise ValueError(f"{agency.name} is not a member of this panel.")
-    attendance, _ = Attendance.objects.update_or_create(
-        meeting=locked,
-        agency=agency,
-        defaults={
-            "status": status,
-            "representative": representative.strip(),
-            "declarations": declarations.strip(),
-            "recorded_by": by,
-        },
-    )
-    audit_record(
-        action=Action.COLLECT,
-        actor=by,
-        obj=attendance,
-        details={"meeting": locked.pk, "agency": agency.code, "status": status},
-    )
-    return attendance
+    """Record one agency's attendance or apologies and any declaration of interest."""
+    entry = AttendanceEntry(agency, status, representative, declarations)
+    return attendance_record_many(meeting=meeting, entries=[entry], by=by)[0]
 
 
 # ---------------------------------------------------------------- decisions

@@ -288,12 +288,13 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     error = ""
     if request.method == "POST" and all(form.is_valid() for _, form in forms):
+        entries = [services.AttendanceEntry(agency, **form.cleaned_data) for agency, form in forms]
         try:
-            for agency, form in forms:
-                services.attendance_record(
-                    meeting=meeting, agency=agency, by=request.user,  # type: ignore[arg-type]
-                    **form.cleaned_data,
-                )  # fmt: skip
+            services.attendance_record_many(
+                meeting=meeting,
+                entries=entries,
+                by=request.user,  # type: ignore[arg-type]
+            )
         except REFUSED as refused:
             error = str(refused)
         else:

@@ -329,7 +329,7 @@ def _people(rng: random.Random, today: date, directory: dict[str, list[Service]]
         else:
             sent_at = min(created + timedelta(hours=1), timezone.now() - timedelta(days=1))
         referral = Referral(
-            person_id=need.person_id, need=need, service=service,
+            person=need.person, need=need, service=service,
             from_agency=need.recorded_by_agency, to_agency=service.provider.agency,
             state=state, reason=f"{need.need_type.name}: {rng.choice(['identified at assessment', 'raised at IOM panel', 'disclosed at supervision'])}.",
             created_by=need.recorded_by, created_at=min(created, sent_at),

@@ -136,6 +136,25 @@ def test_quorum_counts_member_agencies_present(iom):
         )
 
 
+def test_the_attendance_form_is_saved_whole_or_not_at_all(iom):
+    meeting = meeting_on(iom, DAY)
+    entries = [
+        services.AttendanceEntry(agency("police"), "present", "PC Tarrant"),
+        services.AttendanceEntry(agency("housing"), "present"),  # not a member
+    ]
+    with pytest.raises(ValueError, match="not a member"):
+        services.attendance_record_many(meeting=meeting, entries=entries, by=user("chair"))
+    assert not meeting.attendance.exists()
+    entries[1] = services.AttendanceEntry(agency("probation"), "apologies")
+    services.attendance_record_many(meeting=meeting, entries=entries, by=user("chair"))
+    entries[0] = services.AttendanceEntry(agency("police"), "apologies")
+    services.attendance_record_many(meeting=meeting, entries=entries, by=user("chair"))
+    assert sorted(meeting.attendance.values_list("agency__code", "status", "representative")) == [
+        ("police", "apologies", ""),
+        ("probation", "apologies", ""),
+    ]
+
+
 def test_open_actions_carry_into_the_next_meeting(action, iom):
     later = meeting_on(iom, date(2026, 4, 14))
     # probation leads on the person; the council chair was never granted them here
