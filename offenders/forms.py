@@ -204,7 +204,19 @@ class PersonEditForm(forms.Form):
             self.fields[name].queryset = queryset  # type: ignore[attr-defined]
 
 
-class ContactForm(forms.Form):
+class _SharedRecordForm(forms.Form):
+    """A record other agencies may read. Its `sensitivity` field (declared by
+    each form, in its place) offers only the classes the user's agency may
+    see, so nobody writes what they could not read back."""
+
+    def __init__(self, *args: Any, visible_classes: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sensitivity"].choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in Sensitivity.choices if value in visible_classes
+        ]
+
+
+class ContactForm(_SharedRecordForm):
     kind = forms.ChoiceField(
         label="Type of contact", choices=ContactKind.choices, widget=forms.RadioSelect
     )
@@ -229,13 +241,6 @@ class ContactForm(forms.Form):
     )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     sensitivity = forms.ChoiceField(label="Who may see this", choices=Sensitivity.choices)
-
-    def __init__(self, *args: Any, visible_classes: frozenset[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Only classes the user's agency may see: nobody writes what they could not read back.
-        self.fields["sensitivity"].choices = [  # type: ignore[attr-defined]
-            (value, label) for value, label in Sensitivity.choices if value in visible_classes
-        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -338,7 +343,7 @@ def _time(value: str, label: str) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
-class EnforcementForm(forms.Form):
+class EnforcementForm(_SharedRecordForm):
     kind = forms.ChoiceField(
         label="Type of enforcement", choices=EnforcementKind.choices, widget=forms.RadioSelect
     )
@@ -357,12 +362,6 @@ class EnforcementForm(forms.Form):
     )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     sensitivity = forms.ChoiceField(label="Who may see this", choices=Sensitivity.choices)
-
-    def __init__(self, *args: Any, visible_classes: frozenset[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["sensitivity"].choices = [  # type: ignore[attr-defined]
-            (value, label) for value, label in Sensitivity.choices if value in visible_classes
-        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

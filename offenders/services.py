@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import Permission, User
 from django.db import transaction
@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rrcase.access.models import Agency
-from rrcase.audit.models import Action
+from rrcase.access.selectors import agency_of
+from rrcase.audit.models import Action, AuditEvent
 from rrcase.audit.services import audit_event, audit_record, audit_record_many
 
 from .models import (
@@ -60,6 +61,28 @@ def _sync_agency_grant(*, person: Person, agency: Agency) -> tuple[bool, bool]:
     return wants_view, wants_change
 
 
+def _access_event(
+    action: Action,
+    *,
+    person: Person,
+    agency: Agency,
+    by: User | None,
+    justification: str,
+    **details: object,
+) -> AuditEvent:
+    """The audit event (unsaved) for an agency's access to a person starting
+    (grant) or ending (revoke)."""
+    return audit_event(
+        action=action,
+        actor=by,
+        obj=person,
+        person_id=person.pk,
+        recipient=agency.name,
+        justification=justification,
+        details={"agency": agency.code, **details},
+    )
+
+
 @transaction.atomic
 def involvement_start(
     *,
@@ -87,20 +110,16 @@ def involvement_start(
             started_by=by,
         )
         _sync_agency_grant(person=person, agency=agency)
-        audit_record(
-            action=Action.GRANT,
-            actor=by,
-            obj=person,
-            person_id=person.pk,
-            recipient=agency.name,
+        _access_event(
+            Action.GRANT,
+            person=person,
+            agency=agency,
+            by=by,
             justification=justification,
-            details={
-                "agency": agency.code,
-                "reason": str(reason),
-                "source": source,
-                "can_change": can_change,
-            },
-        )
+            reason=str(reason),
+            source=source,
+            can_change=can_change,
+        ).save()
     return involvement
 
 
@@ -121,20 +140,16 @@ def involvement_end(
     if not ended:
         return
     still_view, _ = _sync_agency_grant(person=person, agency=agency)
-    audit_record(
-        action=Action.REVOKE,
-        actor=by,
-        obj=person,
-        person_id=person.pk,
-        recipient=agency.name,
+    _access_event(
+        Action.REVOKE,
+        person=person,
+        agency=agency,
+        by=by,
         justification=justification,
-        details={
-            "agency": agency.code,
-            "reason": str(reason),
-            "source": source,
-            "agency_still_has_access": still_view,
-        },
-    )
+        reason=str(reason),
+        source=source,
+        agency_still_has_access=still_view,
+    ).save()
 
 
 @transaction.atomic
@@ -253,14 +268,13 @@ def involvements_start_bulk(
     )
     audit_record_many(
         [
-            audit_event(
-                action=Action.GRANT,
-                actor=by,
-                obj=involvement.person,
-                person_id=involvement.person.pk,
-                recipient=involvement.agency.name,
+            _access_event(
+                Action.GRANT,
+                person=involvement.person,
+                agency=involvement.agency,
+                by=by,
                 justification=justification,
-                details={"agency": involvement.agency.code, "reason": str(involvement.reason)},
+                reason=str(involvement.reason),
             )
             for involvement in new
         ]
@@ -270,6 +284,27 @@ def involvements_start_bulk(
 
 class StaleEdit(Exception):
     """The record changed since the user read it: show "someone else changed this"."""
+
+
+_NewRecord = TypeVar("_NewRecord", CohortMembership, Contact, Enforcement, RiskAssessment)
+
+
+def _add(
+    record: _NewRecord, *, by: User | None, details: dict[str, Any], action: Action = Action.COLLECT
+) -> _NewRecord:
+    """Validate and save a new record about a person, with its audit event."""
+    record.full_clean()
+    record.save()
+    audit_record(action=action, actor=by, obj=record, person_id=record.person_id, details=details)
+    return record
+
+
+def _acting_agency(by: User, what: str) -> Agency:
+    """The agency a record is made by: the acting user's."""
+    agency = agency_of(by)
+    if agency is None:
+        raise ValueError(f"Only a member of an agency can record {what}.")
+    return agency
 
 
 def _check_version(
@@ -406,13 +441,10 @@ def cohort_adopt(
         selection_score=selection_score,
         created_by=by,
     )
-    membership.full_clean()
-    membership.save()
-    audit_record(
+    _add(
+        membership,
+        by=by,
         action=Action.ALTER,
-        actor=by,
-        obj=membership,
-        person_id=person.pk,
         details={"cohort": cohort, "adopted": str(start_date)},
     )
     for code in COHORT_PARTNER_AGENCY_KINDS.get(cohort, ()):
@@ -479,33 +511,19 @@ def contact_record(
 ) -> Contact:
     """Log a contact (appointment, visit, call, drug test or note) by the
     acting user's agency."""
-    from rrcase.access.selectors import agency_of
-
-    agency = agency_of(by)
-    if agency is None:
-        raise ValueError("Only a member of an agency can record contacts.")
     contact = Contact(
         person=person,
         kind=kind,
         occurred_on=occurred_on,
         outcome=outcome,
-        agency=agency,
+        agency=_acting_agency(by, "contacts"),
         recorded_by=by,
         notes=notes,
         drug_test_result=drug_test_result if kind == ContactKind.DRUG_TEST else "",
         substances=substances if kind == ContactKind.DRUG_TEST else "",
         sensitivity=sensitivity,
     )
-    contact.full_clean()
-    contact.save()
-    audit_record(
-        action=Action.COLLECT,
-        actor=by,
-        obj=contact,
-        person_id=person.pk,
-        details={"kind": kind, "outcome": outcome},
-    )
-    return contact
+    return _add(contact, by=by, details={"kind": kind, "outcome": outcome})
 
 
 @transaction.atomic
@@ -520,31 +538,17 @@ def enforcement_record(
     sensitivity: str = Sensitivity.STANDARD,
 ) -> Enforcement:
     """Record a warning, breach, recall request, recall, arrest or civil order."""
-    from rrcase.access.selectors import agency_of
-
-    agency = agency_of(by)
-    if agency is None:
-        raise ValueError("Only a member of an agency can record enforcement.")
     enforcement = Enforcement(
         person=person,
         kind=kind,
         occurred_at=occurred_at,
         decision_at=decision_at,
-        agency=agency,
+        agency=_acting_agency(by, "enforcement"),
         recorded_by=by,
         notes=notes,
         sensitivity=sensitivity,
     )
-    enforcement.full_clean()
-    enforcement.save()
-    audit_record(
-        action=Action.COLLECT,
-        actor=by,
-        obj=enforcement,
-        person_id=person.pk,
-        details={"kind": kind},
-    )
-    return enforcement
+    return _add(enforcement, by=by, details={"kind": kind})
 
 
 @transaction.atomic
@@ -570,18 +574,10 @@ def assessment_record(
         ovp_2y=ovp_2y,
         predicted_3m=predicted_3m,
     )
-    assessment.full_clean()
-    assessment.save()
+    _add(assessment, by=by, details={"assessed_on": str(assessed_on)})
     latest = RiskAssessment.objects.filter(person=person).order_by("-assessed_on").first()
     if latest is not None and latest.pk == assessment.pk and rosh:
         Person.objects.filter(pk=person.pk).update(rosh=rosh)
-    audit_record(
-        action=Action.COLLECT,
-        actor=by,
-        obj=assessment,
-        person_id=person.pk,
-        details={"assessed_on": str(assessed_on)},
-    )
     return assessment
 
 

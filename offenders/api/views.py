@@ -82,10 +82,14 @@ class _Scoped(GenericAPIView):
             },
         )
 
-    def _list(self, *, person_of: str) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
+    def _page_of(self, queryset: QuerySet[Any]) -> list[Any]:
+        """The requested page of the queryset, filtered."""
+        page = self.paginate_queryset(self.filter_queryset(queryset))
         assert page is not None  # noqa: S101 - pagination is always on
+        return page
+
+    def _list(self, *, person_of: str) -> Response:
+        page = self._page_of(self.get_queryset())
         self._audit_page(page, person_of=person_of)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -94,6 +98,8 @@ _SCOPED_BASES.update({"_PeopleBase", "_PersonRecords"})
 
 
 class _PeopleBase(_Scoped, GenericViewSet):
+    lookup_value_converter = "int"
+
     def get_queryset(self) -> QuerySet[Person]:
         return person_list_for(self.request.user).select_related("lead_agency")
 
@@ -116,6 +122,8 @@ class _PersonRecords(_Scoped):
 
 class _PersonRecordBase(_PersonRecords, GenericViewSet):
     """List and detail of one kind of record."""
+
+    lookup_value_converter = "int"
 
     def list(self, request: Request) -> Response:
         return self._list(person_of="person_id")
@@ -174,7 +182,6 @@ class PersonViewSet(_PeopleBase):
     serializer_class = OutputSerializer
     filterset_class = filters.PersonFilter
     audit_name = "people"
-    lookup_value_converter = "int"
 
     def list(self, request: Request) -> Response:
         return self._list(person_of="pk")
@@ -214,7 +221,6 @@ class CohortMembershipViewSet(_PersonRecordBase):
     serializer_class = OutputSerializer
     filterset_class = filters.CohortMembershipFilter
     audit_name = "cohort-memberships"
-    lookup_value_converter = "int"
 
 
 class DisposalViewSet(_PersonRecordBase):
@@ -249,7 +255,6 @@ class DisposalViewSet(_PersonRecordBase):
     serializer_class = OutputSerializer
     filterset_class = filters.DisposalFilter
     audit_name = "disposals"
-    lookup_value_converter = "int"
 
 
 class OffenceViewSet(_PersonRecordBase):
@@ -274,7 +279,6 @@ class OffenceViewSet(_PersonRecordBase):
     serializer_class = OutputSerializer
     filterset_class = filters.OffenceFilter
     audit_name = "offences"
-    lookup_value_converter = "int"
 
 
 class ContactOutputSerializer(serializers.ModelSerializer):
@@ -309,7 +313,6 @@ class ContactViewSet(_PersonRecordBase):
     serializer_class = ContactOutputSerializer
     filterset_class = filters.ContactFilter
     audit_name = "contacts"
-    lookup_value_converter = "int"
 
 
 class AssessmentViewSet(_PersonRecordBase):
@@ -335,7 +338,6 @@ class AssessmentViewSet(_PersonRecordBase):
     serializer_class = OutputSerializer
     filterset_class = filters.AssessmentFilter
     audit_name = "assessments"
-    lookup_value_converter = "int"
 
 
 class EnforcementViewSet(_PersonRecordBase):
@@ -366,7 +368,6 @@ class EnforcementViewSet(_PersonRecordBase):
     serializer_class = OutputSerializer
     filterset_class = filters.EnforcementFilter
     audit_name = "enforcements"
-    lookup_value_converter = "int"
 
 
 # --- One person's contacts, and recording a contact ------------------------------
@@ -403,9 +404,7 @@ class PersonContactsView(_PersonRecords):
     @extend_schema(responses=ContactOutputSerializer(many=True))
     def get(self, request: Request, person_id: int) -> Response:
         person = person_get_for(request.user, person_id, audit=False)
-        queryset = self.filter_queryset(self.get_queryset().filter(person=person))
-        page = self.paginate_queryset(queryset)
-        assert page is not None  # noqa: S101 - pagination is always on
+        page = self._page_of(self.get_queryset().filter(person=person))
         audit_record(
             action=Action.CONSULT,
             actor=request.user,

@@ -60,31 +60,38 @@ def _service_errors(form: Any, error: Exception) -> None:
         form.add_error(None, str(error))
 
 
-def _save(
+def _write_page(
     request: HttpRequest,
+    person: Person,
     form: Any,
-    write: Callable[[], object],
+    write: Callable[[dict[str, Any]], object],
     *,
+    title: str,
+    button: str,
     done: str,
-    then: str,
+    then: str = "offenders:person",
     stale: str | None = None,
-) -> HttpResponse | None:
-    """Call one service with a valid form's values: then the confirmation
-    banner and a redirect to `then`. If the service refuses, its reasons become
-    the form's errors and the answer is None (show the form again). A stale
-    edit too, with `stale` after it, when given; else it is the caller's."""
-    try:
-        write()
-    except StaleEdit as error:
-        if stale is None:
-            raise
-        form.add_error(None, f"{error} {stale}")
-    except (ValidationError, ValueError) as error:
-        _service_errors(form, error)
-    else:
-        messages.success(request, done)
-        return HttpResponseRedirect(then)
-    return None
+    **context: Any,
+) -> HttpResponse:
+    """A page that records one thing about a person. On a valid POST, `write`
+    calls the service with the form's clean values; then the confirmation
+    banner and the person's page `then` (a URL name). If the service refuses,
+    its reasons join the form's errors and the form is shown again, as typed.
+    A stale edit is shown that way too with `stale` after it, when given; else
+    StaleEdit is left to the caller."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except StaleEdit as error:
+            if stale is None:
+                raise
+            form.add_error(None, f"{error} {stale}")
+        except (ValidationError, ValueError) as error:
+            _service_errors(form, error)
+        else:
+            messages.success(request, done)
+            return HttpResponseRedirect(reverse(then, args=[person.pk]))
+    return _form_page(request, person, title, form, button=button, **context)
 
 
 def person_create(request: HttpRequest) -> HttpResponse:
@@ -154,27 +161,28 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         initial={**initial, "version": person.version},
         staff=selectors.allocatable_staff(person),
     )
-    if request.method == "POST" and form.is_valid():
-        changes = {
-            name: form.cleaned_data[name]
-            for name in PersonEditForm.CHANGES
-            if form.cleaned_data[name] != initial[name]
-        }
-        try:
-            services.person_update(
-                person=person,
-                version=form.cleaned_data["version"],
-                by=request.user,  # type: ignore[arg-type]
-                **changes,
-            )
-        except StaleEdit:
-            return _stale(request, person, form, PersonEditForm.CHANGES, "Edit details")
-        except (ValidationError, ValueError) as error:
-            _service_errors(form, error)
-        else:
-            messages.success(request, "Details updated")
-            return _overview(person)
-    return _form_page(request, person, "Edit details", form, button="Save changes")
+
+    def update(data: dict[str, Any]) -> Person:
+        changes = {name: data[name] for name in form.CHANGES if data[name] != initial[name]}
+        return services.person_update(
+            person=person,
+            version=data["version"],
+            by=request.user,  # type: ignore[arg-type]
+            **changes,
+        )
+
+    try:
+        return _write_page(
+            request,
+            person,
+            form,
+            update,
+            title="Edit details",
+            button="Save changes",
+            done="Details updated",
+        )
+    except StaleEdit:
+        return _stale(request, person, form, PersonEditForm.CHANGES, "Edit details")
 
 
 def _stale(
@@ -230,32 +238,33 @@ def brag(request: HttpRequest, person_id: int) -> HttpResponse:
     form = BragForm(
         request.POST or None, initial={"version": person.version, "status": person.brag}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.brag_change(
+    try:
+        return _write_page(
+            request,
+            person,
+            form,
+            lambda data: services.brag_change(
                 person=person,
-                status=form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
-                version=form.cleaned_data["version"],
+                status=data["status"],
+                reason=data["reason"],
+                version=data["version"],
                 by=request.user,  # type: ignore[arg-type]
-            )
-        except StaleEdit:
-            latest = selectors.brag_latest_for(request.user, person)
-            return _stale(
-                request,
-                person,
-                form,
-                ("status",),
-                "Change BRAG status",
-                {"status": "brag"},
-                their_note=f"Their reason: {latest.reason}" if latest else "",
-            )
-        except ValueError as error:
-            _service_errors(form, error)
-        else:
-            messages.success(request, "BRAG status changed")
-            return _overview(person)
-    return _form_page(request, person, "Change BRAG status", form, button="Change BRAG")
+            ),
+            title="Change BRAG status",
+            button="Change BRAG",
+            done="BRAG status changed",
+        )
+    except StaleEdit:
+        latest = selectors.brag_latest_for(request.user, person)
+        return _stale(
+            request,
+            person,
+            form,
+            ("status",),
+            "Change BRAG status",
+            {"status": "brag"},
+            their_note=f"Their reason: {latest.reason}" if latest else "",
+        )
 
 
 @person_role_required
@@ -263,26 +272,26 @@ def contact(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(request.user, person_id, for_change=True)
     classes = visible_sensitivities(agency_of(request.user))
     form = ContactForm(request.POST or None, visible_classes=classes)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.contact_record(
-                person=person,
-                kind=data["kind"],
-                occurred_on=data["occurred_on"],
-                outcome=data["outcome"],
-                notes=data["notes"],
-                drug_test_result=data["drug_test_result"],
-                substances=data["substances"],
-                sensitivity=data["sensitivity"],
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except (ValidationError, ValueError) as error:
-            _service_errors(form, error)
-        else:
-            messages.success(request, "Contact recorded")
-            return HttpResponseRedirect(reverse("offenders:person-activity", args=[person.pk]))
-    return _form_page(request, person, "Record a contact", form, button="Record contact")
+    return _write_page(
+        request,
+        person,
+        form,
+        lambda data: services.contact_record(
+            person=person,
+            kind=data["kind"],
+            occurred_on=data["occurred_on"],
+            outcome=data["outcome"],
+            notes=data["notes"],
+            drug_test_result=data["drug_test_result"],
+            substances=data["substances"],
+            sensitivity=data["sensitivity"],
+            by=request.user,  # type: ignore[arg-type]
+        ),
+        title="Record a contact",
+        button="Record contact",
+        done="Contact recorded",
+        then="offenders:person-activity",
+    )
 
 
 @person_role_required
@@ -290,24 +299,24 @@ def enforcement(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(request.user, person_id, for_change=True)
     classes = visible_sensitivities(agency_of(request.user))
     form = EnforcementForm(request.POST or None, visible_classes=classes)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.enforcement_record(
-                person=person,
-                kind=data["kind"],
-                occurred_at=data["occurred_at"],
-                decision_at=data.get("decision_at"),
-                notes=data["notes"],
-                sensitivity=data["sensitivity"],
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except (ValidationError, ValueError) as error:
-            _service_errors(form, error)
-        else:
-            messages.success(request, "Enforcement recorded")
-            return HttpResponseRedirect(reverse("offenders:person-sentence", args=[person.pk]))
-    return _form_page(request, person, "Record enforcement", form, button="Record enforcement")
+    return _write_page(
+        request,
+        person,
+        form,
+        lambda data: services.enforcement_record(
+            person=person,
+            kind=data["kind"],
+            occurred_at=data["occurred_at"],
+            decision_at=data.get("decision_at"),
+            notes=data["notes"],
+            sensitivity=data["sensitivity"],
+            by=request.user,  # type: ignore[arg-type]
+        ),
+        title="Record enforcement",
+        button="Record enforcement",
+        done="Enforcement recorded",
+        then="offenders:person-sentence",
+    )
 
 
 @person_role_required
@@ -414,30 +423,21 @@ def cohort_deselect(request: HttpRequest, person_id: int, membership_id: int) ->
         request.POST or None,
         initial={"version": membership.version, "end_date": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = _save(
-            request,
-            form,
-            lambda: services.cohort_deselect(
-                membership=membership,
-                end_date=data["end_date"],
-                reason=data["reason"],
-                version=data["version"],
-                by=request.user,  # type: ignore[arg-type]
-            ),
-            done=f"De-selected from {membership.get_cohort_display()}",
-            then=reverse("offenders:person", args=[person.pk]),
-            stale="Check the membership and try again.",
-        )
-        if saved:
-            return saved
-    return _form_page(
+    return _write_page(
         request,
         person,
-        f"De-select from {membership.get_cohort_display()}",
         form,
+        lambda data: services.cohort_deselect(
+            membership=membership,
+            end_date=data["end_date"],
+            reason=data["reason"],
+            version=data["version"],
+            by=request.user,  # type: ignore[arg-type]
+        ),
+        title=f"De-select from {membership.get_cohort_display()}",
         button="De-select",
+        done=f"De-selected from {membership.get_cohort_display()}",
+        stale="Check the membership and try again.",
         intro=f"Adopted on {membership.start_date:%-d %B %Y}: {membership.selection_reason}",
     )
 
@@ -454,31 +454,23 @@ def disposal_terminate(request: HttpRequest, person_id: int, disposal_id: int) -
         initial={"version": disposal.version, "terminated_date": timezone.localdate()},
         start_date=disposal.start_date,
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = _save(
-            request,
-            form,
-            lambda: services.disposal_terminate(
-                disposal=disposal,
-                terminated_date=data["terminated_date"],
-                reason=data["reason"],
-                version=data["version"],
-                by=request.user,  # type: ignore[arg-type]
-            ),
-            done=f"{disposal.get_type_display()} ended",
-            then=reverse("offenders:person-sentence", args=[person.pk]),
-            stale="Check the sentence or order and try again.",
-        )
-        if saved:
-            return saved
     due = f", due to end {disposal.end_date:%-d %B %Y}" if disposal.end_date else ""
-    return _form_page(
+    return _write_page(
         request,
         person,
-        "Record the end of a sentence or order",
         form,
+        lambda data: services.disposal_terminate(
+            disposal=disposal,
+            terminated_date=data["terminated_date"],
+            reason=data["reason"],
+            version=data["version"],
+            by=request.user,  # type: ignore[arg-type]
+        ),
+        title="Record the end of a sentence or order",
         button="Record the end",
+        done=f"{disposal.get_type_display()} ended",
+        then="offenders:person-sentence",
+        stale="Check the sentence or order and try again.",
         intro=f"{disposal.get_type_display()} from {disposal.start_date:%-d %B %Y}{due}.",
     )
 

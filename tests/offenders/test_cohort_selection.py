@@ -124,6 +124,19 @@ def test_candidates_query_count_is_constant(sign_in, make_person, people,
         assert client.get("/cohorts/candidates/?cohort=ppo").status_code == 200
 
 
+def test_candidates_are_paged_25_at_a_time_with_page_numbers(sign_in, make_person):
+    for n in range(27):
+        p = make_person(family_name=f"C{n:03d}")
+        offences(p, "robbery", "robbery", "domestic_burglary", on=TODAY - timedelta(days=30))
+    client = sign_in("probation")
+    with time_machine.travel(TODAY):
+        first = client.get("/cohorts/candidates/?cohort=ppo").content.decode()
+        second = client.get("/cohorts/candidates/?cohort=ppo&page=2").content.decode()
+    assert "Showing 1 to 25 of 27 candidates" in first
+    assert 'href="?cohort=ppo&amp;page=2" aria-label="Page 2"' in first
+    assert "Showing 26 to 27 of 27 candidates" in second
+
+
 def test_ledger_shows_who_joined_and_left_and_why(sign_in, person, make_person):
     other = make_person(family_name="Leaver")
     services.cohort_adopt(person=person, cohort=Cohort.IOM, start_date=date(2026, 5, 3),
