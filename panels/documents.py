@@ -24,9 +24,8 @@ from offenders.models import Enforcement, EnforcementKind, PersonGroupObjectPerm
 from rrcase.access.models import Agency
 from rrcase.access.selectors import visible_sensitivities
 
-from .agenda import REASON_LABELS, lead_panel, overlaps, previous_meeting
+from .agenda import previous_meeting
 from .models import (
-    ActionStatus,
     AgendaItem,
     Attendance,
     PanelAction,
@@ -34,6 +33,7 @@ from .models import (
     PanelMeeting,
     UpdateRequest,
 )
+from .selectors import AgendaRow, agenda_rows, carried_actions
 
 MARKING = "OFFICIAL-SENSITIVE"
 KINDS = {"agenda": "Agenda pack", "minutes": "Minutes"}
@@ -46,15 +46,11 @@ CLASS_LABELS = {
 
 
 @dataclass
-class PackItem:
-    item: AgendaItem
-    reasons: list[str]
-    overlaps: list[str]
-    lead: str
-    updates: list[UpdateRequest]
-    enforcements: list[Enforcement]
-    decisions: list[PanelDecision] = field(default_factory=list)
-    actions: list[PanelAction] = field(default_factory=list)
+class PackItem(AgendaRow):
+    """An agenda row in the papers, with the person's breaches, recalls and
+    arrests since the last meeting (of classes the recipient may see)."""
+
+    enforcements: list[Enforcement] = field(default_factory=list)
 
 
 @dataclass
@@ -118,35 +114,13 @@ def meeting_pack(*, meeting: PanelMeeting, recipient: Agency, kind: str) -> Pack
         )
         .order_by("position", "id")
     )
-    found = overlaps(panel_type, meeting.date, [i.person_id for i in items], classes)
-    pack_items = []
-    for item in items:
-        others = found.get(item.person_id, [])
-        pack_items.append(
-            PackItem(
-                item=item,
-                reasons=[REASON_LABELS.get(r, r) for r in item.reasons],
-                overlaps=sorted({o.name for o in others}),
-                lead=lead_panel(panel_type, others) if others else "",
-                updates=list(item.update_requests.all()),
-                enforcements=list(item.person.pack_enforcements),  # type: ignore[attr-defined]
-                decisions=list(item.decisions.all()),
-                actions=list(item.actions.all()),
-            )
+    pack_items = [
+        PackItem(
+            **vars(row),
+            enforcements=list(row.item.person.pack_enforcements),  # type: ignore[attr-defined]
         )
-    carried = list(
-        PanelAction.objects.filter(
-            meeting__panel_type=panel_type,
-            meeting__date__lt=meeting.date,
-            status=ActionStatus.OPEN,
-        )
-        .filter(Exists(PersonGroupObjectPermission.objects.filter(
-            group_id=recipient.group_id, permission__codename="view_person",
-            content_object=OuterRef("person_id"))) | Exists(
-            PanelAction.objects.filter(pk=OuterRef("pk"), person__isnull=True)))
-        .select_related("person", "owner_agency", "owner_user", "meeting")
-        .order_by("due_date", "id")
-    )  # fmt: skip
+        for row in agenda_rows(panel_type, meeting.date, items, classes)
+    ]
     return Pack(
         meeting=meeting,
         kind=kind,
@@ -154,7 +128,7 @@ def meeting_pack(*, meeting: PanelMeeting, recipient: Agency, kind: str) -> Pack
         classes=classes,
         items=pack_items,
         attendance=list(Attendance.objects.filter(meeting=meeting).select_related("agency")),
-        carried=carried,
+        carried=carried_actions(meeting, granted),
     )
 
 

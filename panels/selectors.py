@@ -220,6 +220,45 @@ class AgendaRow:
         return sum(1 for u in self.updates if u.responded_at is not None)
 
 
+def agenda_rows(
+    panel_type: PanelType, on: date, items: list[AgendaItem], classes: frozenset[str]
+) -> list[AgendaRow]:
+    """Agenda items (decisions, actions and update requests prefetched) with
+    their reasons in words, the other panels discussing the person that a
+    reader allowed `classes` may know of, and the lead panel. One query."""
+    found = overlaps(panel_type, on, [i.person_id for i in items], classes)
+    rows = []
+    for item in items:
+        others = found.get(item.person_id, [])
+        rows.append(
+            AgendaRow(
+                item=item,
+                reasons=[REASON_LABELS.get(r, r) for r in item.reasons],
+                overlaps=sorted({o.name for o in others}),
+                lead=lead_panel(panel_type, others) if others else "",
+                decisions=list(item.decisions.all()),
+                actions=list(item.actions.all()),
+                updates=list(item.update_requests.all()),
+            )
+        )
+    return rows
+
+
+def carried_actions(meeting: PanelMeeting, people: Exists) -> list[PanelAction]:
+    """ "Actions carried over": open actions from the panel's earlier meetings
+    about people in `people` (an Exists on the action's person) or about no one."""
+    return list(
+        PanelAction.objects.filter(
+            meeting__panel_type=meeting.panel_type_id,
+            meeting__date__lt=meeting.date,
+            status=ActionStatus.OPEN,
+        )
+        .filter(Q(person__isnull=True) | people)
+        .select_related("person", "owner_agency", "owner_user", "meeting")
+        .order_by("due_date", "id")
+    )
+
+
 @dataclass
 class Quorum:
     present: int
@@ -257,31 +296,8 @@ def meeting_agenda(user: AnyUser, meeting: PanelMeeting) -> dict[str, Any]:
         .order_by("position", "id")
     )
     hidden = AgendaItem.objects.filter(~visible, meeting=meeting).count()
-    found = overlaps(panel_type, meeting.date, [i.person_id for i in items], classes)
-    rows = []
-    for item in items:
-        others = found.get(item.person_id, [])
-        rows.append(
-            AgendaRow(
-                item=item,
-                reasons=[REASON_LABELS.get(r, r) for r in item.reasons],
-                overlaps=sorted({o.name for o in others}),
-                lead=lead_panel(panel_type, others) if others else "",
-                decisions=list(item.decisions.all()),
-                actions=list(item.actions.all()),
-                updates=list(item.update_requests.all()),
-            )
-        )
-    carried = list(
-        PanelAction.objects.filter(
-            meeting__panel_type=panel_type,
-            meeting__date__lt=meeting.date,
-            status=ActionStatus.OPEN,
-        )
-        .filter(Q(person__isnull=True) | visible)
-        .select_related("person", "owner_agency", "owner_user", "meeting")
-        .order_by("due_date", "id")
-    )
+    rows = agenda_rows(panel_type, meeting.date, items, classes)
+    carried = carried_actions(meeting, visible)
     attendance = list(Attendance.objects.filter(meeting=meeting).select_related("agency"))
     present = sum(1 for a in attendance if a.status == AttendanceStatus.PRESENT)
     awaiting_updates = sorted(
@@ -443,6 +459,10 @@ def panel_tracker(
     actions = PanelAction.objects.filter(
         person=OuterRef("pk"), meeting__panel_type=panel_type, status=ActionStatus.OPEN
     )
+    upcoming = here.filter(
+        meeting__status__in=[MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS],
+        meeting__date__gte=today,
+    ).order_by("meeting__date")
     return people.annotate(
         brag_rank=BRAG_ORDER,
         last_discussed=Subquery(
@@ -450,22 +470,8 @@ def panel_tracker(
             .order_by("-meeting__date")
             .values("meeting__date")[:1]
         ),
-        next_meeting=Subquery(
-            here.filter(
-                meeting__status__in=[MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS],
-                meeting__date__gte=today,
-            )
-            .order_by("meeting__date")
-            .values("meeting__date")[:1]
-        ),
-        next_meeting_id=Subquery(
-            here.filter(
-                meeting__status__in=[MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS],
-                meeting__date__gte=today,
-            )
-            .order_by("meeting__date")
-            .values("meeting_id")[:1]
-        ),
+        next_meeting=Subquery(upcoming.values("meeting__date")[:1]),
+        next_meeting_id=Subquery(upcoming.values("meeting_id")[:1]),
         open_actions=_count_of(actions),
         overdue_actions=_count_of(actions.filter(due_date__lt=today)),
     ).order_by("brag_rank", "family_name", "given_name", "pk")

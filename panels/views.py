@@ -3,12 +3,15 @@ read-only), validate with panels.forms, change through panels.services."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +43,34 @@ REFUSED = (services.IllegalTransition, services.StaleEdit, ValueError)
 
 def _meeting_url(meeting: PanelMeeting) -> str:
     return reverse("panels:meeting", args=[meeting.pk])
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (LoginRequiredMiddleware: never anonymous here)."""
+    return cast(User, request.user)
+
+
+def _submit(
+    request: HttpRequest,
+    form: forms.Form,
+    write: Callable[[dict[str, Any]], object],
+    *,
+    done: str,
+    to: str,
+) -> HttpResponse | None:
+    """The writing half of a form page: when the posted form is valid, `write`
+    its data through a service, then flash `done` and redirect to `to`. A
+    refusal (illegal step, stale version, invalid value) becomes the form's
+    error summary; None tells the view to show its page again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        write(form.cleaned_data)
+    except REFUSED as refused:
+        form.add_error(None, str(refused))
+        return None
+    messages.success(request, done)
+    return redirect(to)
 
 
 @require_GET
@@ -82,7 +113,7 @@ def panel_type_generate(request: HttpRequest, pk: int) -> HttpResponse:
         panel_type=panel_type,
         start=timezone.localdate(),
         months=3,
-        by=request.user,  # type: ignore[arg-type]
+        by=_actor(request),
     )
     messages.success(
         request,
@@ -102,7 +133,7 @@ def panel_type_rules(request: HttpRequest, pk: int) -> HttpResponse:
         for kind, enabled, days in form.rules():
             services.agenda_rule_update(
                 panel_type=panel_type, kind=kind, enabled=enabled, threshold_days=days,
-                by=request.user,  # type: ignore[arg-type]
+                by=_actor(request),
             )  # fmt: skip
         messages.success(request, "Agenda rules saved")
         return redirect("panels:panel-type", pk=panel_type.pk)
@@ -150,20 +181,15 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "version": meeting.version,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.meeting_update(
-                meeting=meeting, start_time=data["start_time"], location=data["location"],
-                online_link=data["online_link"], version=data["version"],
-                by=request.user,  # type: ignore[arg-type]
-            )  # fmt: skip
-        except REFUSED as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Meeting details saved")
-            return redirect(_meeting_url(meeting))
-    return render(
+
+    def write(data: dict[str, Any]) -> None:
+        services.meeting_update(
+            meeting=meeting, start_time=data["start_time"], location=data["location"],
+            online_link=data["online_link"], version=data["version"], by=_actor(request),
+        )  # fmt: skip
+
+    saved = _submit(request, form, write, done="Meeting details saved", to=_meeting_url(meeting))
+    return saved or render(
         request,
         "panels/meeting_edit.html",
         {"meeting": meeting, "panel_type": meeting.panel_type, "form": form},
@@ -185,7 +211,7 @@ def meeting_transition(request: HttpRequest, pk: int, to: str) -> HttpResponse:
         "cancel": "Meeting cancelled",
     }
     try:
-        service(meeting=meeting, by=request.user)  # type: ignore[arg-type]
+        service(meeting=meeting, by=_actor(request))
     except services.IllegalTransition as refused:
         messages.error(request, str(refused))
     else:
@@ -197,7 +223,7 @@ def meeting_transition(request: HttpRequest, pk: int, to: str) -> HttpResponse:
 def meeting_build_agenda(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(request.user, pk, for_chair=True)
     try:
-        added = services.agenda_build(meeting=meeting, by=request.user)  # type: ignore[arg-type]
+        added = services.agenda_build(meeting=meeting, by=_actor(request))
     except services.IllegalTransition as refused:
         messages.error(request, str(refused))
     else:
@@ -211,7 +237,7 @@ def meeting_build_agenda(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_request_updates(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(request.user, pk, for_chair=True)
     try:
-        sent = services.update_requests_send(meeting=meeting, by=request.user)  # type: ignore[arg-type]
+        sent = services.update_requests_send(meeting=meeting, by=_actor(request))
     except services.IllegalTransition as refused:
         messages.error(request, str(refused))
     else:
@@ -235,7 +261,7 @@ def meeting_add_person(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             person = person_get_for(request.user, found)
             try:
-                services.agenda_item_add(meeting=meeting, person=person, by=request.user)  # type: ignore[arg-type]
+                services.agenda_item_add(meeting=meeting, person=person, by=_actor(request))
             except REFUSED as refused:
                 form.add_error("reference", str(refused))
             else:
@@ -257,7 +283,7 @@ def meeting_notes(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.meeting_notes_update(
                 meeting=meeting, notes=form.cleaned_data["notes"],
-                version=form.cleaned_data["version"], by=request.user,  # type: ignore[arg-type]
+                version=form.cleaned_data["version"], by=_actor(request),
             )  # fmt: skip
         except REFUSED as refused:
             messages.error(request, str(refused))
@@ -293,7 +319,7 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             services.attendance_record_many(
                 meeting=meeting,
                 entries=entries,
-                by=request.user,  # type: ignore[arg-type]
+                by=_actor(request),
             )
         except REFUSED as refused:
             error = str(refused)
@@ -370,7 +396,7 @@ def meeting_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             meeting=meeting,
             recipient=recipient,
             kind=kind,
-            by=request.user,  # type: ignore[arg-type]
+            by=_actor(request),
         )
     except ValueError as refused:
         raise PermissionDenied(str(refused)) from refused
@@ -386,23 +412,36 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "panels/item.html", _item_context(request, item))
 
 
+def _item_submit(
+    request: HttpRequest,
+    item: Any,
+    name: str,
+    form: forms.Form,
+    write: Callable[[dict[str, Any]], object],
+    *,
+    done: str,
+) -> HttpResponse:
+    """One of the item page's forms (`name` in its context): written through
+    `write` and back to the item, or the item page again with the errors."""
+    saved = _submit(request, form, write, done=done, to=reverse("panels:item", args=[item.pk]))
+    if saved is not None:
+        return saved
+    context = _item_context(request, item, **{name: form})
+    return render(request, "panels/item.html", context, status=400)
+
+
 @require_POST
 def item_discussion(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get_for(request.user, pk, for_chair=True)
     form = DiscussionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.agenda_item_discussion(
-                item=item, discussion=form.cleaned_data["discussion"],
-                version=form.cleaned_data["version"], by=request.user,  # type: ignore[arg-type]
-            )  # fmt: skip
-        except REFUSED as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Discussion notes saved")
-            return redirect("panels:item", pk=item.pk)
-    return render(
-        request, "panels/item.html", _item_context(request, item, discussion_form=form), status=400
+
+    def write(data: dict[str, Any]) -> None:
+        services.agenda_item_discussion(
+            item=item, discussion=data["discussion"], version=data["version"], by=_actor(request)
+        )
+
+    return _item_submit(
+        request, item, "discussion_form", form, write, done="Discussion notes saved"
     )
 
 
@@ -412,55 +451,40 @@ def item_decision(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(
         request.POST, panel_type=item.meeting.panel_type, current_brag=item.person.brag
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.decision_record(
-                item=item,
-                outcome=data["outcome"],
-                rationale=data["rationale"],
-                cohort=data["cohort"],
-                mappa_category=data["mappa_category"],
-                brag=data["brag"],
-                brag_reason=data["brag_reason"],
-                person_version=data["person_version"],
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except REFUSED as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Decision recorded")
-            return redirect("panels:item", pk=item.pk)
-    return render(
-        request, "panels/item.html", _item_context(request, item, decision_form=form), status=400
-    )
+
+    def write(data: dict[str, Any]) -> None:
+        services.decision_record(
+            item=item,
+            outcome=data["outcome"],
+            rationale=data["rationale"],
+            cohort=data["cohort"],
+            mappa_category=data["mappa_category"],
+            brag=data["brag"],
+            brag_reason=data["brag_reason"],
+            person_version=data["person_version"],
+            by=_actor(request),
+        )
+
+    return _item_submit(request, item, "decision_form", form, write, done="Decision recorded")
 
 
 @require_POST
 def item_action(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get_for(request.user, pk, for_chair=True)
-    agencies = services.permitted_agencies(item.meeting.panel_type)
-    form = ActionForm(request.POST, agencies=agencies)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.action_create(
-                meeting=item.meeting,
-                item=item,
-                description=data["description"],
-                owner_agency=data["owner_agency"],
-                owner_user=data["owner_user"],
-                due_date=data["due_date"],
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except REFUSED as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Action added")
-            return redirect("panels:item", pk=item.pk)
-    return render(
-        request, "panels/item.html", _item_context(request, item, action_form=form), status=400
-    )
+    form = ActionForm(request.POST, agencies=services.permitted_agencies(item.meeting.panel_type))
+
+    def write(data: dict[str, Any]) -> None:
+        services.action_create(
+            meeting=item.meeting,
+            item=item,
+            description=data["description"],
+            owner_agency=data["owner_agency"],
+            owner_user=data["owner_user"],
+            due_date=data["due_date"],
+            by=_actor(request),
+        )
+
+    return _item_submit(request, item, "action_form", form, write, done="Action added")
 
 
 @require_GET
@@ -500,20 +524,16 @@ def action_tracker(request: HttpRequest) -> HttpResponse:
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_get_for(request.user, pk, for_change=request.method == "POST")
     form = ActionCloseForm(request.POST or None, initial={"version": action.version})
-    if request.method == "POST" and form.is_valid():
-        service = services.ACTION_SERVICES[form.cleaned_data["status"]]
-        try:
-            service(
-                action=action, note=form.cleaned_data["note"],
-                version=form.cleaned_data["version"], by=request.user,
-            )  # fmt: skip
-        except REFUSED as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Action updated")
-            return redirect("panels:action", pk=action.pk)
+
+    def write(data: dict[str, Any]) -> None:
+        services.ACTION_SERVICES[data["status"]](
+            action=action, note=data["note"], version=data["version"], by=_actor(request)
+        )
+
+    to = reverse("panels:action", args=[action.pk])
+    saved = _submit(request, form, write, done="Action updated", to=to)
     today = timezone.localdate()
-    return render(
+    return saved or render(
         request,
         "panels/action.html",
         {
@@ -543,20 +563,18 @@ def update_respond(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"response": update.response, "sensitivity": update.sensitivity},
         classes=visible_sensitivities(update.agency),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_respond(
-                request=update,
-                response=form.cleaned_data["response"],
-                sensitivity=form.cleaned_data["sensitivity"],
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except REFUSED as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Update sent to the panel")
-            return HttpResponseRedirect(reverse("panels:updates"))
-    return render(
+
+    def write(data: dict[str, Any]) -> None:
+        services.update_respond(
+            request=update,
+            response=data["response"],
+            sensitivity=data["sensitivity"],
+            by=_actor(request),
+        )
+
+    to = reverse("panels:updates")
+    saved = _submit(request, form, write, done="Update sent to the panel", to=to)
+    return saved or render(
         request,
         "panels/update_respond.html",
         {"update": update, "form": form},

@@ -186,6 +186,14 @@ def need_detail(request: HttpRequest, person_id: int, need_id: int) -> HttpRespo
             return _stale(request, error, request.path)
         messages.success(request, "Need updated")
         return HttpResponseRedirect(request.path)
+    return _need_page(request, person, need, form=form, note_form=NeedNoteForm(),
+                      may_change=may_change)  # fmt: skip
+
+
+def _need_page(
+    request: HttpRequest, person: Person, need: Any, *, form: Any, note_form: Any, may_change: bool
+) -> HttpResponse:
+    """The need page: its status form, notes history and referrals."""
     return _render_form(
         request,
         "pathways/need_detail.html",
@@ -194,7 +202,7 @@ def need_detail(request: HttpRequest, person_id: int, need_id: int) -> HttpRespo
         notes=selectors.need_notes(need),
         referrals=selectors.referral_list_for(request.user).filter(need=need),
         form=form,
-        note_form=NeedNoteForm(),
+        note_form=note_form,
         may_change=may_change,
         back=plan_url(person.pk),
     )
@@ -209,19 +217,9 @@ def need_note_add(request: HttpRequest, person_id: int, need_id: int) -> HttpRes
         services.need_note_add(need=need, text=form.cleaned_data["text"], by=_actor(request))
         messages.success(request, "Note added")
         return HttpResponseRedirect(reverse("pathways:need", args=[person.pk, need.pk]))
-    return _render_form(
-        request,
-        "pathways/need_detail.html",
-        person=person,
-        need=need,
-        notes=selectors.need_notes(need),
-        referrals=selectors.referral_list_for(request.user).filter(need=need),
-        form=NeedUpdateForm(initial={"version": need.version, "status": need.status,
-                                     "responsibility": need.responsibility}),
-        note_form=form,
-        may_change=True,
-        back=plan_url(person.pk),
-    )  # fmt: skip
+    status_form = NeedUpdateForm(initial={"version": need.version, "status": need.status,
+                                          "responsibility": need.responsibility})  # fmt: skip
+    return _need_page(request, person, need, form=status_form, note_form=form, may_change=True)
 
 
 @require_http_methods(["GET", "POST"])

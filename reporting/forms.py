@@ -9,25 +9,22 @@ from offenders.models import Cohort
 from .models import UnitCostTable
 
 
+def _period_day(which: str, example: str) -> forms.DateField:
+    """The first or last day of the report's period, typed as an ISO date."""
+    return forms.DateField(
+        label=f"{which.capitalize()} day of the period",
+        help_text=f"For example, {example}",
+        input_formats=["%Y-%m-%d"],
+        error_messages={
+            "required": f"Enter the {which} day of the period",
+            "invalid": f"Enter the {which} day as a date, like {example}",
+        },
+    )
+
+
 class ReportRunForm(forms.Form):
-    start = forms.DateField(
-        label="First day of the period",
-        help_text="For example, 2026-07-01",
-        input_formats=["%Y-%m-%d"],
-        error_messages={
-            "required": "Enter the first day of the period",
-            "invalid": "Enter the first day as a date, like 2026-07-01",
-        },
-    )
-    end = forms.DateField(
-        label="Last day of the period",
-        help_text="For example, 2026-09-30",
-        input_formats=["%Y-%m-%d"],
-        error_messages={
-            "required": "Enter the last day of the period",
-            "invalid": "Enter the last day as a date, like 2026-09-30",
-        },
-    )
+    start = _period_day("first", "2026-07-01")
+    end = _period_day("last", "2026-09-30")
     as_of = forms.DateField(
         label="Data as of (optional)",
         help_text="Leave empty for today. Outcomes recorded after this date are left out.",

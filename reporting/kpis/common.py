@@ -29,6 +29,31 @@ PROVEN = tuple(str(outcome) for outcome in PROVEN_OUTCOMES)
 SUPERVISED = tuple(str(kind) for kind in SUPERVISED_TYPES)
 
 
+def _members(started_by: str, still_in: str) -> str:
+    return f"""members AS (
+    SELECT DISTINCT m.person_id
+    FROM offenders_cohortmembership m
+    WHERE m.cohort = %(cohort)s
+      AND m.start_date <= {started_by}
+      AND m.start_date <= %(as_of)s
+      AND (m.end_date IS NULL OR {still_in})
+)"""  # noqa: S608 (constant fragments, no input)
+
+
+def members_on(day: str) -> str:
+    """`WITH {members_on("%(end)s")}`: the people in %(cohort)s on `day` (a
+    statement parameter) as known on as-of: adopted by then, and not ended
+    before it (an end recorded after as-of was not known yet)."""
+    return _members(day, f"m.end_date >= {day} OR m.end_date > %(as_of)s")
+
+
+# `WITH {MEMBERS_DURING}`: everyone with a membership of %(cohort)s active at
+# any time in [start, end], as known on as-of (report sections beside the KPIs).
+MEMBERS_DURING = _members("%(end)s", "m.end_date >= %(start)s")
+# `WITH {MEMBERS_AT_END}`: those still in the cohort at the end of the period.
+MEMBERS_AT_END = members_on("%(end)s")
+
+
 @dataclass(frozen=True)
 class Period:
     """[start, end], both inclusive, and the date up to which data is known."""

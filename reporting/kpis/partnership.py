@@ -10,7 +10,7 @@ from django.conf import settings
 
 from offenders.models import Cohort
 
-from .common import Period, fetch_all
+from .common import MEMBERS_DURING, Period, fetch_all
 
 PANEL_ACTIVITY_SQL = """
 WITH meetings AS (
@@ -65,15 +65,8 @@ WHERE pt.is_active OR m.panel_type_id IS NOT NULL OR a.panel_type_id IS NOT NULL
 ORDER BY pt.name
 """
 
-PATHWAYS_SQL = """
-WITH members AS (
-    SELECT DISTINCT m.person_id
-    FROM offenders_cohortmembership m
-    WHERE m.cohort = %(cohort)s
-      AND m.start_date <= %(end)s
-      AND m.start_date <= %(as_of)s
-      AND (m.end_date IS NULL OR m.end_date >= %(start)s)
-),
+PATHWAYS_SQL = f"""
+WITH {MEMBERS_DURING},
 needs AS (
     SELECT
         n.pathway_id,
@@ -115,7 +108,7 @@ LEFT JOIN needs n ON n.pathway_id = p.id
 LEFT JOIN referrals r ON r.pathway_id = p.id
 WHERE p.is_active OR n.pathway_id IS NOT NULL OR r.pathway_id IS NOT NULL
 ORDER BY p.position, p.name
-"""
+"""  # noqa: S608 (constant fragments, no input)
 
 PANEL_FIELDS = ("held", "quorate", "cancelled", "due", "on_time", "late", "not_done", "open")
 PATHWAY_FIELDS = ("identified", "met", "open", "declined", "sent", "completed", "rejected")

@@ -21,6 +21,7 @@ from .common import (
     Period,
     fetch_all,
     fetch_one,
+    members_on,
     percent,
     ratio,
     rounded,
@@ -222,15 +223,8 @@ class CohortOffending:
         }
 
 
-COHORT_OFFENDING_SQL = """
-WITH members AS (
-    SELECT DISTINCT m.person_id
-    FROM offenders_cohortmembership m
-    WHERE m.cohort = %(cohort)s
-      AND m.start_date <= %(start)s
-      AND m.start_date <= %(as_of)s
-      AND (m.end_date IS NULL OR m.end_date >= %(start)s OR m.end_date > %(as_of)s)
-),
+COHORT_OFFENDING_SQL = f"""
+WITH {members_on("%(start)s")},
 offences AS (
     SELECT o.person_id, o.offence_date
     FROM offenders_offence o
@@ -245,7 +239,7 @@ SELECT
     count(*) FILTER (WHERE offence_date >= %(start)s),
     count(DISTINCT person_id) FILTER (WHERE offence_date >= %(start)s)
 FROM offences
-"""
+"""  # noqa: S608 (constant fragments, no input)
 
 
 def cohort_offending(period: Period, cohort: str = Cohort.IOM) -> CohortOffending:

@@ -178,6 +178,26 @@ def test_chair_runs_an_item_through_the_pages(world, sign_in):
     assert "31 January 2030" in html
 
 
+def test_refused_writes_come_back_as_the_forms_error_summary(world, sign_in):
+    """Stale versions on the item's notes and on closing an action: the page
+    again (400) with GOV.UK's error summary, nothing saved."""
+    client = sign_in("chair")
+    response = client.post(reverse("panels:item-discussion", args=[world["item"]]),
+                           {"discussion": "Doing well", "version": 7})  # fmt: skip
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert "Someone else changed these notes" in html
+    response = sign_in("probation").post(
+        reverse("panels:action", args=[world["action"]]),
+        {"status": "done", "note": "", "version": 7},
+    )
+    assert response.status_code == 400
+    assert "Someone else changed this action" in response.content.decode()
+    assert AgendaItem.objects.get(pk=world["item"]).discussion == ""
+    assert PanelAction.objects.get(pk=world["action"]).status == "open"
+
+
 def test_illegal_transition_shows_a_clear_message(world, sign_in):
     client = sign_in("chair")
     response = client.post(reverse("panels:start", args=[world["meeting"]]), follow=True)
