@@ -3,11 +3,11 @@ from __future__ import annotations
 import csv
 from datetime import UTC
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from rrcase.core.pagination import CappedPaginator
 from rrcase.exports import spreadsheet_safe
 
 from .forms import AuditFilterForm
@@ -22,7 +22,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound and form.is_valid() else {}
     events = audit_event_list_for(request.user, **filters)  # type: ignore[arg-type]
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The trail grows by an event a page view: it is never counted in full.
+    page = CappedPaginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_record(
         action=Action.CONSULT,
         actor=request.user,

@@ -59,3 +59,18 @@ def test_viewer_query_count_is_constant(borough, sign_in, django_assert_max_num_
         audit_record(action=Action.CONSULT, actor_username=f"u{n}", person_id=n)
     with django_assert_max_num_queries(15):
         client.get(reverse("audit:list"))
+
+
+def test_a_long_trail_is_not_counted_in_full(borough, sign_in, monkeypatch):
+    """The trail grows with every page view; past the cap the viewer says
+    "more than" instead of counting millions of rows on each visit."""
+    from rrcase.core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 60)
+    for n in range(70):
+        audit_record(action=Action.ALTER, actor_username=f"user{n}", person_id=n)
+    client = sign_in("dpo")
+    html = client.get(reverse("audit:list"), {"action": "alter"}).content.decode()
+    assert "Showing 1 to 50 of more than 60 entries" in html
+    few = client.get(reverse("audit:list"), {"action": "alter", "person_id": 7}).content.decode()
+    assert "of more than" not in few
