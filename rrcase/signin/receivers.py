@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from . import services
-from .sessions import SIGNED_IN_AT_KEY
+from .sessions import REFRESHED_AT_KEY, SIGNED_IN_AT_KEY
 
 
 @receiver(user_logged_in, dispatch_uid="signin_session_record")
@@ -18,7 +18,10 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     session = getattr(request, "session", None)
     if session is None:
         return
-    session[SIGNED_IN_AT_KEY] = int(timezone.now().timestamp())
+    now = int(timezone.now().timestamp())
+    session[SIGNED_IN_AT_KEY] = now
+    # The idle clock starts at sign-in (saved with it), not at the next page.
+    session[REFRESHED_AT_KEY] = now
     if session.session_key is None:
         # login() flushed a previous user's session; give this one its key now.
         session.save()
