@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from offenders.selectors import person_get_for, person_list_for
 from rrcase.access.selectors import agency_of, visible_sensitivities
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.core.pagination import CappedPaginator
 
 from . import selectors, services
 from .forms import (
@@ -499,7 +499,7 @@ def action_tracker(request: HttpRequest) -> HttpResponse:
     actions = selectors.action_list_for(
         request.user, view=view, status="" if status == "any" else status, today=today
     )
-    page = Paginator(actions, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(actions, 25).get_page(request.GET.get("page"))
     audit_record(
         action=Action.CONSULT,
         actor=request.user,
@@ -589,7 +589,7 @@ def panel_tracker(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     brag = request.GET.get("brag", "")
     people = selectors.panel_tracker(request.user, panel_type, today=today, brag=brag)
-    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(people, 50).get_page(request.GET.get("page"))
     rows = [
         (person, selectors.review_due(panel_type, person.last_discussed))  # type: ignore[attr-defined]
         for person in page.object_list

@@ -9,7 +9,6 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -21,6 +20,7 @@ from rrcase.access.roles import PERSON_READ_ROLES, PERSON_WRITE_ROLES
 from rrcase.access.selectors import agency_of, role_of
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.core.pagination import CappedPaginator
 
 from . import selectors, services
 from .forms import (
@@ -297,7 +297,7 @@ def _refuse_non_person_roles(request: HttpRequest) -> None:
 def referral_list(request: HttpRequest) -> HttpResponse:
     """Referrals my agency made."""
     _refuse_non_person_roles(request)
-    page = Paginator(selectors.referral_outbox_for(request.user), 25).get_page(
+    page = CappedPaginator(selectors.referral_outbox_for(request.user), 25).get_page(
         request.GET.get("page")
     )
     return render(request, "pathways/referral_list.html", {"page": page})
@@ -307,7 +307,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """Referrals to my agency's services: awaiting a response (overdue first),
     then accepted and started."""
     _refuse_non_person_roles(request)
-    page = Paginator(selectors.referral_inbox_for(request.user), 25).get_page(
+    page = CappedPaginator(selectors.referral_inbox_for(request.user), 25).get_page(
         request.GET.get("page")
     )
     return render(request, "pathways/inbox.html", {"page": page})
@@ -485,7 +485,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         services.notifications_mark_read(user=_actor(request))
         messages.success(request, "All notifications marked as read")
         return HttpResponseRedirect(reverse("pathways:notifications"))
-    page = Paginator(selectors.notification_list_for(request.user), 25).get_page(
+    page = CappedPaginator(selectors.notification_list_for(request.user), 25).get_page(
         request.GET.get("page")
     )
     return render(request, "pathways/notifications.html", {"page": page})

@@ -292,7 +292,7 @@ def test_live_tracker_shows_the_cohort_with_actions(world, iom, sign_in):
     html = sign_in("police").get(url).content.decode()
     assert "Dean Walsh" in html
     assert "BRAG: Red" in html
-    assert "Showing 1 to 1 of 1 people" in html
+    assert "Showing 1 to 1 of 1 person" in html
     assert "Nobody you can see" in sign_in("police").get(url + "?brag=green").content.decode()
 
 
