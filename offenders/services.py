@@ -224,16 +224,18 @@ def involvements_start_bulk(
     rows: Sequence[tuple[Person, Agency, InvolvementReason | str, bool]],
     by: User | None,
     justification: str,
+    source: str = "",
 ) -> int:
-    """involvement_start for many (person, agency, reason, can_change) at once,
-    in a constant number of queries: for imports and demo data. Skips rows
-    already active. Returns how many involvements were started."""
+    """involvement_start for many (person, agency, reason, can_change) with one
+    `source` at once, in a constant number of queries: for imports, panel
+    agendas and demo data. Skips rows already active. Returns how many
+    involvements were started."""
     if not rows:
         return 0
     person_ids = {person.pk for person, _, _, _ in rows}
     existing = set(
         Involvement.objects.filter(
-            person_id__in=person_ids, ended_at__isnull=True, source=""
+            person_id__in=person_ids, ended_at__isnull=True, source=source
         ).values_list("person_id", "agency_id", "reason")
     )
     new: list[Involvement] = []
@@ -248,6 +250,7 @@ def involvements_start_bulk(
                 person=person,
                 agency=agency,
                 reason=reason,
+                source=source,
                 can_change=can_change,
                 justification=justification,
                 started_by=by,
@@ -275,6 +278,8 @@ def involvements_start_bulk(
                 by=by,
                 justification=justification,
                 reason=str(involvement.reason),
+                source=source,
+                can_change=involvement.can_change,
             )
             for involvement in new
         ]

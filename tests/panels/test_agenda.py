@@ -232,6 +232,28 @@ def test_building_the_agenda_grants_permitted_member_agencies_and_is_idempotent(
     assert AgendaItem.objects.filter(meeting=meeting).count() == 1
 
 
+def test_building_a_longer_agenda_costs_no_more_queries(iom):
+    """Granting member agencies access is one bulk step, not a query per
+    person and agency (a 12-person agenda for 7 agencies took ~1,000)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def build(people: int, day: date) -> int:
+        for _ in range(people):
+            person = make_person()
+            in_iom(person)
+            red(person)
+        meeting = meeting_on(iom, day)
+        with CaptureQueriesContext(connection) as queries:
+            added = services.agenda_build(meeting=meeting, by=user("chair"))
+        assert added == AgendaItem.objects.filter(meeting=meeting).count() >= people
+        Involvement.objects.filter(reason="panel").delete()  # each build grants afresh
+        return len(queries)
+
+    small = build(2, DAY)
+    assert build(10, DAY + timedelta(days=28)) <= small
+
+
 def test_mappa_panel_grants_only_agencies_allowed_mappa_information(mappa2):
     person = make_person()
     offender_services.cohort_adopt(
