@@ -442,7 +442,7 @@ def _count_lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     line: int
     values: dict[str, Any]
@@ -465,6 +465,23 @@ def _header_problem(spec: FileSpec, header: list[str]) -> str:
     return "; ".join(problems)
 
 
+# Parsed values are remembered per file and column (dates and codes repeat from
+# row to row), up to this many distinct values each.
+_MEMO_LIMIT = 1 << 16
+
+
+def _cells(spec: FileSpec, header: list[str]) -> list[tuple[str, bool, Any, int | None, Any]]:
+    """Per header column, worked out once a file: (name, required, parser or None
+    for text kept as it is, max length or None, memo of parsed values or None)."""
+    cells = []
+    for name in header:
+        column = spec.column(name)
+        parse = None if column.parse is _text else column.parse
+        memo: dict[str, Any] | None = {} if parse is not None else None
+        cells.append((name, column.required, parse, _max_length(spec, column), memo))
+    return cells
+
+
 def _rows(spec: FileSpec, path: Path, header_out: list[str]) -> Iterator[_Row]:
     """Parse and check each row on its own (no database). Raises _FileProblem
     for a file that cannot be read at all."""
@@ -485,10 +502,12 @@ def _rows(spec: FileSpec, path: Path, header_out: list[str]) -> Iterator[_Row]:
         if problem:
             raise _FileProblem(1, problem)
         header_out.extend(header)
-        columns = [spec.column(name) for name in header]
-        limits = [_max_length(spec, c) for c in columns]
+        cells = _cells(spec, header)
+        width = len(header)
         check = CHECKS[spec.name]
-        seen: dict[tuple[str, ...], int] = {}
+        key_names = spec.key
+        single_key = key_names[0] if len(key_names) == 1 else None
+        seen: dict[Any, int] = {}
         last_line = reader.line_num
         while True:
             try:
@@ -504,36 +523,52 @@ def _rows(spec: FileSpec, path: Path, header_out: list[str]) -> Iterator[_Row]:
             line, last_line = last_line + 1, reader.line_num
             if not record:
                 continue  # a blank line holds no data
-            row = _Row(line=line, values={})
-            if len(record) != len(header):
-                row.problems.append(f"expected {len(header)} fields, found {len(record)}")
-                yield row
+            if len(record) != width:
+                yield _Row(line, {}, [f"expected {width} fields, found {len(record)}"])
                 continue
-            for column, limit, raw in zip(columns, limits, record, strict=True):
+            values: dict[str, Any] = {}
+            problems: list[str] = []
+            for (name, required, parse, limit, memo), raw in zip(cells, record):  # noqa: B905
                 value = raw.strip()
                 if not value:
-                    if column.required:
-                        row.problems.append(f"{column.name} is required")
+                    if required:
+                        problems.append(f"{name} is required")
                     else:
-                        row.values[column.name] = None
-                    continue
-                if limit is not None and len(value) > limit:
-                    row.problems.append(f"{column.name} is longer than {limit} characters")
-                    continue
-                try:
-                    row.values[column.name] = column.parse(value, column.name)
-                except ValueError as error:
-                    row.problems.append(str(error))
-            row.person_ref = row.values.get("person_ref") or ""
-            if not row.problems:
-                row.problems.extend(check(row.values))
-            if all(k in row.values and row.values[k] is not None for k in spec.key):
-                key = tuple(str(row.values[k]) for k in spec.key)
+                        values[name] = None
+                elif limit is not None and len(value) > limit:
+                    problems.append(f"{name} is longer than {limit} characters")
+                elif parse is None:
+                    values[name] = value
+                elif value in memo:
+                    values[name] = memo[value]
+                else:
+                    try:
+                        parsed = parse(value, name)
+                    except ValueError as error:
+                        problems.append(str(error))
+                        continue
+                    values[name] = parsed
+                    if len(memo) < _MEMO_LIMIT:
+                        memo[value] = parsed
+            if not problems:
+                problems.extend(check(values))
+            row = _Row(line, values, problems, values.get("person_ref") or "")
+            # The key as text; one value for a reference, a tuple for a natural key.
+            if single_key is not None:
+                key: Any = values.get(single_key)
+                if key is not None:
+                    key = str(key)
+            elif all(values.get(k) is not None for k in key_names):
+                key = tuple(str(values[k]) for k in key_names)
+            else:
+                key = None
+            if key is not None:
                 if key in seen:
+                    parts = (key,) if single_key is not None else key
                     shown = ", ".join(
-                        f"{k} {_shown(v)}" for k, v in zip(spec.key, key, strict=True)
+                        f"{k} {_shown(v)}" for k, v in zip(key_names, parts, strict=True)
                     )
-                    row.problems.append(f"duplicate {shown} (first on line {seen[key]})")
+                    problems.append(f"duplicate {shown} (first on line {seen[key]})")
                 else:
                     seen[key] = line
             yield row
@@ -547,6 +582,64 @@ class _FileProblem(Exception):
 
 
 # --- Writing --------------------------------------------------------------------
+
+
+class _Plan:
+    """How the rows of one file become database rows, worked out once from its
+    header. A row becomes a tuple of values in the order of `names`:
+
+    - `fields`, compared with the stored row and written on update: the file's
+      columns other than the key, then lead_agency_id (people) or person_id;
+    - then the file's key columns (reference; cohort, start_date; assessed_on).
+
+    A column left out of the file is in neither: new rows get the model default,
+    stored rows keep their value."""
+
+    def __init__(self, spec: FileSpec, header: list[str]) -> None:
+        model = spec.model
+        self.spec = spec
+        columns = [c for c in map(spec.column, header) if c.field]
+        compared = [c for c in columns if c.field not in spec.unique_fields]
+        keyed = [c for c in columns if c.field in spec.unique_fields]
+        # (CSV column, what an empty value stores)
+        self.sources = [(c.name, _blank(model, c.field)) for c in compared]
+        self.key_sources = [(c.name, _blank(model, c.field)) for c in keyed]
+        self.link = "lead_agency_id" if spec.name == "people" else "person_id"
+        self.fields = [c.field for c in compared] + [self.link]
+        self.names = self.fields + [c.field for c in keyed]
+        # Disposals ending in this file: accommodation / employment at the end
+        # come from pathways outcomes where there are any (docs/pathways.md), so
+        # both are compared and written even when the file leaves them out.
+        # (indexes in `fields` of accommodation_at_end, employment_at_end; of
+        # those the file leaves out, which then keep a stored row's value)
+        self.end_statuses: list[int] = []
+        self.end_statuses_held: list[int] = []
+        if spec.name == "disposals" and "terminated_date" in header:
+            for name in ("accommodation_at_end", "employment_at_end"):
+                if name not in header:
+                    self.sources.append(("", _blank(model, name)))
+                    self.fields.insert(len(self.sources) - 1, name)
+                    self.names.insert(len(self.sources) - 1, name)
+                    self.end_statuses_held.append(self.fields.index(name))
+                self.end_statuses.append(self.fields.index(name))
+            self.terminated = self.fields.index("terminated_date")
+        self.link_index = self.fields.index(self.link)
+
+    def values(self, row: _Row) -> list[Any]:
+        """The row's `fields` values but the last (its link), as the database holds
+        them (an empty optional value is the field's default, "" or NULL), so an
+        unchanged row compares equal."""
+        values = row.values
+        return [
+            blank if (value := values.get(name) if name else None) is None else value
+            for name, blank in self.sources
+        ]
+
+    def key_values(self, row: _Row) -> list[Any]:
+        values = row.values
+        return [
+            blank if (value := values[name]) is None else value for name, blank in self.key_sources
+        ]
 
 
 class _Importer:
@@ -574,23 +667,28 @@ class _Importer:
         self.people: dict[str, int | None] = {}
         self.not_people: set[str] = set()
         self.lead_changes = 0
+        # Disposals whose accommodation / employment at the end came from
+        # pathways outcomes rather than the file.
+        self.end_statuses_from_outcomes = 0
+        self._copy_tables: set[str] = set()
 
     # One file, in batches.
     def run_file(self, spec: FileSpec, path: Path, summary: FileSummary) -> None:
         header: list[str] = []
         batch: list[_Row] = []
+        plans: list[_Plan] = []  # made once the header has been read
         try:
             for row in _rows(spec, path, header):
                 batch.append(row)
                 if len(batch) >= BATCH_SIZE:
-                    self._flush(spec, header, batch, summary)
+                    self._flush(spec, header, plans, batch, summary)
                     batch = []
         except _FileProblem as problem:
-            self._flush(spec, header, batch, summary)
+            self._flush(spec, header, plans, batch, summary)
             summary.error = problem.reason
             self._reject(spec, problem.line, [problem.reason], summary)
             return
-        self._flush(spec, header, batch, summary)
+        self._flush(spec, header, plans, batch, summary)
 
     def _reject(self, spec: FileSpec, line: int, reasons: list[str], summary: FileSummary) -> None:
         self.rejects.add(spec.filename, line, reasons)
@@ -599,7 +697,12 @@ class _Importer:
             self.writing = False
 
     def _flush(
-        self, spec: FileSpec, header: list[str], batch: list[_Row], summary: FileSummary
+        self,
+        spec: FileSpec,
+        header: list[str],
+        plans: list[_Plan],
+        batch: list[_Row],
+        summary: FileSummary,
     ) -> None:
         if not batch:
             return
@@ -608,12 +711,16 @@ class _Importer:
             self._resolve_lead_agencies(batch)
         else:
             self._resolve_people(batch)
+        good = []
         for row in batch:
             if row.problems:
                 self._reject(spec, row.line, row.problems, summary)
-        good = [row for row in batch if not row.problems]
+            else:
+                good.append(row)
         if good:
-            self._upsert(spec, header, good, summary)
+            if not plans:
+                plans.append(_Plan(spec, header))
+            self._upsert(plans[0], good, summary)
         self.rows_done += len(batch)
         if self.progress:
             self.progress(self.rows_done)
@@ -622,11 +729,12 @@ class _Importer:
         wanted = {r.person_ref for r in batch if r.person_ref} - self.people.keys()
         wanted -= self.not_people
         if wanted:
-            found = dict(Person.objects.filter(reference__in=wanted).values_list("reference", "id"))
+            found = dict(_select(Person, ("reference", "id"), "reference", list(wanted)))
             self.people.update(found)
             self.not_people.update(wanted - found.keys())
+        people = self.people
         for row in batch:
-            if row.person_ref and row.person_ref not in self.people:
+            if row.person_ref and row.person_ref not in people:
                 row.problems.append(
                     f"unknown person_ref {_shown(row.person_ref)}: not in the database "
                     "nor among this import's accepted people.csv rows"
@@ -644,13 +752,12 @@ class _Importer:
     def _lead_agency(
         self,
         row: _Row,
-        values: dict[str, Any],
-        current: dict[str, Any] | None,
+        current: tuple[Any, ...] | None,
         lead_moves: list[tuple[int, int]],
-    ) -> tuple[str, Agency | None]:
-        """Sets values["lead_agency_id"]; returns (problem, agency to grant).
-        A blank lead_agency keeps an existing person's; a new person gets
-        IMPORT_DEFAULT_LEAD_AGENCY, or is rejected when that is not set."""
+    ) -> tuple[str, int | None, Agency | None]:
+        """Returns (problem, lead_agency_id, agency to grant). A blank lead_agency
+        keeps an existing person's; a new person gets IMPORT_DEFAULT_LEAD_AGENCY,
+        or is rejected when that is not set. `current` is (id, …, lead_agency_id)."""
         named: Agency | None = row.values.get("lead_agency")
         if current is None:
             default = getattr(settings, "IMPORT_DEFAULT_LEAD_AGENCY", "") or ""
@@ -660,83 +767,129 @@ class _Importer:
                     "lead_agency is required for a new person"
                     + (f" (the default agency {default!r} does not exist)" if default else ""),
                     None,
+                    None,
                 )
-            values["lead_agency_id"] = agency.pk
-            return "", agency
-        if named is None or named.pk == current["lead_agency_id"]:
-            values["lead_agency_id"] = current["lead_agency_id"]
-            return "", None
-        values["lead_agency_id"] = named.pk
-        lead_moves.append((current["id"], current["lead_agency_id"]))
-        return "", named
+            return "", agency.pk, agency
+        current_lead = current[-1]
+        if named is None or named.pk == current_lead:
+            return "", current_lead, None
+        lead_moves.append((current[0], current_lead))
+        return "", named.pk, named
 
-    def _upsert(
-        self, spec: FileSpec, header: list[str], rows: list[_Row], summary: FileSummary
-    ) -> None:
-        model = spec.model
-        # Only the columns the file has: a column left out of the file leaves
-        # that field alone on existing rows.
-        fields = [spec.column(name).field for name in header if spec.column(name).field]
-        fields = [f for f in fields if f not in spec.unique_fields]
-        fields.append("lead_agency_id" if spec.name == "people" else "person_id")
-        existing = self._existing(spec, rows, fields)
+    def _upsert(self, plan: _Plan, rows: list[_Row], summary: FileSummary) -> None:
+        spec = plan.spec
+        is_people = spec.name == "people"
+        people = self.people
+        existing = self._existing(plan, rows)
+        by_reference = spec.unique_fields == ("reference",)
+        reference = spec.key[0]
+        natural_key = spec.key[1:]
 
-        new: list[models.Model] = []
-        changed: list[models.Model] = []
-        changed_ids: list[int] = []
-        grants: list[tuple[models.Model, Agency]] = []
+        new: list[tuple[Any, ...]] = []
+        changed: list[tuple[Any, ...]] = []
+        grants: list[tuple[tuple[Any, ...], Agency]] = []
         lead_moves: list[tuple[int, int]] = []  # (person id, old lead agency id)
+        end_rows: list[list[Any]] = []
+        candidates: list[tuple[list[Any], tuple[Any, ...] | None, _Row]] = []
         for row in rows:
-            values = self._field_values(spec, row)
-            current = existing.get(self._key(spec, row))
-            grant_to: Agency | None = None
-            if spec.name == "people":
-                problem, grant_to = self._lead_agency(row, values, current, lead_moves)
+            values = plan.values(row)
+            if is_people:
+                key: tuple[Any, ...] = (row.values[reference],)
+                current = existing.get(key)
+                problem, lead_id, grant_to = self._lead_agency(row, current, lead_moves)
                 if problem:
                     self._reject(spec, row.line, [problem], summary)
                     continue
+                values.append(lead_id)
+                if grant_to is not None:
+                    grants.append((key, grant_to))
+            else:
+                person_id = people[row.person_ref]
+                values.append(person_id)
+                if by_reference:
+                    key = (row.values[reference],)
+                else:
+                    key = (person_id, *(row.values[k] for k in natural_key))
+                current = existing.get(key)
+            candidates.append((values, current, row))
+            if plan.end_statuses:
+                if current is not None:
+                    for index in plan.end_statuses_held:  # left out of the file: as held
+                        values[index] = current[index + 1]
+                if values[plan.terminated] is not None:
+                    end_rows.append(values)
+        from_outcomes = self._end_statuses(plan, end_rows) if end_rows else set()
+
+        for values, current, row in candidates:
             if current is None:
                 summary.created += 1
-                new.append(model(**values))
-                if spec.name == "people":
-                    self.people.setdefault(row.values["person_ref"], None)
-            elif any(current[f] != values[f] for f in fields):
+                new.append((*values, *plan.key_values(row)))
+                if is_people:
+                    people.setdefault(row.values[reference], None)
+            elif tuple(values) != current[1:]:
                 summary.updated += 1
-                changed.append(model(**values))
-                changed_ids.append(current["id"])
+                changed.append((*values, *plan.key_values(row)))
             else:
                 summary.unchanged += 1
                 continue
-            if grant_to is not None:
-                grants.append((new[-1] if current is None else changed[-1], grant_to))
+            if id(values) in from_outcomes:
+                self.end_statuses_from_outcomes += 1
         if not self.writing or not (new or changed):
             return
-        objects = new + changed
-        write_fields = [f for f in fields if f not in spec.unique_fields]
-        if spec.name == "people":
+        written = new + changed
+        write_fields = list(plan.fields)
+        if is_people:
             write_fields.append("updated_at")
-        ids = _copy_upsert(model, objects, list(spec.unique_fields), write_fields)
-        if spec.name == "people":
-            for obj in objects:
-                obj.pk = ids[(obj.reference,)]  # type: ignore[attr-defined]
-        if changed_ids and any(f.name == "version" for f in model._meta.fields):
-            # Someone editing one of these rows in the app now gets the
-            # "someone else changed this" page instead of overwriting the import.
-            model._default_manager.filter(pk__in=changed_ids).update(version=F("version") + 1)
-        if spec.name == "people":
-            for obj in objects:
-                self.people[obj.reference] = obj.pk  # type: ignore[attr-defined]
-            self._grant_leads(grants, lead_moves)
+        ids = self._copy_upsert(
+            spec.model, plan.names, written, spec.unique_fields, write_fields, ids=is_people
+        )
+        if is_people:
+            for key, id_ in ids.items():
+                people[key[0]] = id_
+            self._grant_leads(plan, ids, written, grants, lead_moves)
         if spec.name == "assessments":
-            self._refresh_rosh({obj.person_id for obj in objects})  # type: ignore[attr-defined]
+            self._refresh_rosh({values[plan.link_index] for values in written})
+
+    @staticmethod
+    def _end_statuses(plan: _Plan, rows: list[list[Any]]) -> set[int]:
+        """A disposal ending in this file takes its accommodation and employment at
+        the end from the pathways outcomes recorded by its terminated_date, as
+        services.disposal_end_outcomes_record does for one: one query a batch.
+        Sets them in the rows' values; returns the id() of those it changed."""
+        link, terminated = plan.link_index, plan.terminated
+        found = services.disposal_end_statuses_many(
+            [(values[link], values[terminated]) for values in rows]
+        )
+        changed = set()
+        for values in rows:
+            statuses = found.get((values[link], values[terminated]), (None, None))
+            for index, status in zip(plan.end_statuses, statuses, strict=True):
+                if status is not None and status != values[index]:
+                    values[index] = status
+                    changed.add(id(values))
+        return changed
 
     def _grant_leads(
-        self, grants: list[tuple[models.Model, Agency]], lead_moves: list[tuple[int, int]]
+        self,
+        plan: _Plan,
+        ids: dict[tuple[Any, ...], int],
+        written: list[tuple[Any, ...]],
+        grants: list[tuple[tuple[Any, ...], Agency]],
+        lead_moves: list[tuple[int, int]],
     ) -> None:
+        # Model instances only for the people who get a grant, for the access services.
+        reference = plan.names.index("reference")
+        granted = {key for key, _ in grants}
+        people = {
+            (values[reference],): Person(**dict(zip(plan.names, values, strict=True)))
+            for values in written
+            if (values[reference],) in granted
+        }
+        for key, person in people.items():
+            person.pk = ids[key]
         services.involvements_start_bulk(
             rows=[
-                (person, agency, InvolvementReason.LEAD_AGENCY, True)  # type: ignore[misc]
-                for person, agency in grants
+                (people[key], agency, InvolvementReason.LEAD_AGENCY, True) for key, agency in grants
             ],
             by=self.by,
             justification="Lead agency (import)",
@@ -766,92 +919,121 @@ class _Importer:
         )
         Person.objects.filter(pk__in=person_ids).update(rosh=Coalesce(Subquery(latest), F("rosh")))
 
-    def _field_values(self, spec: FileSpec, row: _Row) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for name, value in row.values.items():
-            if name.startswith("_") or (name == "person_ref" and spec.name != "people"):
-                continue
-            column = spec.column(name)
-            if not column.field:
-                continue
-            values[column.field] = _stored(spec.model, column.field, value)
-        if spec.name != "people":
-            values["person_id"] = self.people[row.person_ref]
-        return values
-
-    def _key(self, spec: FileSpec, row: _Row) -> tuple[Any, ...]:
-        if spec.unique_fields == ("reference",):
-            return (row.values[spec.key[0]],)
-        return (self.people[row.person_ref], *(row.values[k] for k in spec.key[1:]))
-
-    def _existing(
-        self, spec: FileSpec, rows: list[_Row], fields: list[str]
-    ) -> dict[tuple[Any, ...], dict[str, Any]]:
-        """The rows already stored under this batch's keys: one query a batch."""
-        wanted = ["id", *fields]
-        manager = spec.model._default_manager
+    def _existing(self, plan: _Plan, rows: list[_Row]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        """The rows already stored under this batch's keys, as (id, *plan.fields)
+        by key: one query a batch."""
+        spec = plan.spec
         if spec.unique_fields == ("reference",):
             refs = [row.values[spec.key[0]] for row in rows]
-            found = manager.filter(reference__in=refs).values("reference", *wanted)
-            return {(r.pop("reference"),): r for r in found}
-        person_ids = {self.people[row.person_ref] for row in rows} - {None}
-        found = manager.filter(person_id__in=person_ids).values(*spec.unique_fields[1:], *wanted)
-        return {(r["person_id"], *(r[k] for k in spec.unique_fields[1:])): r for r in found}
+            found = _select(spec.model, ("reference", "id", *plan.fields), "reference", refs)
+            return {(r[0],): r[1:] for r in found}
+        person_ids = list({self.people[row.person_ref] for row in rows} - {None})
+        if not person_ids:
+            return {}
+        natural = spec.unique_fields[1:]
+        found = _select(
+            spec.model, ("person_id", *natural, "id", *plan.fields), "person_id", person_ids
+        )
+        width = 1 + len(natural)
+        return {r[:width]: r[width:] for r in found}
+
+    def _copy_upsert(
+        self,
+        model: type[models.Model],
+        names: list[str],
+        rows: list[tuple[Any, ...]],
+        unique_fields: tuple[str, ...],
+        update_fields: list[str],
+        *,
+        ids: bool,
+    ) -> dict[tuple[Any, ...], int]:
+        """Insert or update `rows` (values in the order of `names`) by their unique
+        fields, through COPY into a temporary table and one INSERT … ON CONFLICT:
+        an order of magnitude less work per row than building Django's multi-row
+        INSERT. Every row that conflicts is an update, and gets a new version.
+        With `ids`, returns the ids by unique key (else {}). Field defaults and
+        auto_now values are applied as save() would."""
+        now = timezone.now()
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        position = {name: i for i, name in enumerate(names)}
+        width = len(names)
+        picks: list[int] = []  # per column, its index in (*row, *constants)
+        constants: list[Any] = []
+        per_row: list[tuple[int, Callable[[], Any]]] = []  # callable defaults
+        for f in fields:
+            index = position.get(f.attname, position.get(f.name))
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                index = None
+                default: Any = now
+            elif index is None:
+                default = f.get_default()
+                if f.has_default() and callable(f.default):
+                    per_row.append((len(picks), f.get_default))
+            if index is None:
+                index = width + len(constants)
+                constants.append(default)
+            picks.append(index)
+        pick = operator.itemgetter(*picks)
+        extra = tuple(constants)
+
+        table = model._meta.db_table
+        column_of = {f.name: f.column for f in fields} | {f.attname: f.column for f in fields}
+        columns = [f.column for f in fields]
+        unique_columns = [column_of[name] for name in unique_fields]
+        updates = [f'"{column_of[n]}" = EXCLUDED."{column_of[n]}"' for n in update_fields]
+        if updates and "version" in column_of and "version" not in update_fields:
+            # Someone editing one of these rows in the app now gets the "someone
+            # else changed this" page instead of overwriting the import.
+            updates.append(f'"version" = "{table}"."version" + 1')
+        conflict = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+        column_sql = ", ".join(f'"{c}"' for c in columns)
+        key_sql = ", ".join(f'"{c}"' for c in unique_columns)
+        temporary = f"import_{table}"
+        with connection.cursor() as cursor:
+            if temporary in self._copy_tables:
+                cursor.execute(f'TRUNCATE "{temporary}"')
+            else:
+                cursor.execute(f'DROP TABLE IF EXISTS "{temporary}"')
+                cursor.execute(
+                    f'CREATE TEMPORARY TABLE "{temporary}" AS '  # noqa: S608
+                    f'SELECT {column_sql} FROM "{table}" WITH NO DATA'
+                )
+                self._copy_tables.add(temporary)
+            with cursor.cursor.copy(f'COPY "{temporary}" ({column_sql}) FROM STDIN') as copy:
+                write = copy.write_row
+                if per_row:
+                    for row in rows:
+                        out = list(pick(row + extra))
+                        for index, make in per_row:
+                            out[index] = make()
+                        write(out)
+                else:
+                    for row in rows:
+                        write(pick(row + extra))
+            # Table and column names come from the model, never from the file.
+            cursor.execute(
+                f'INSERT INTO "{table}" ({column_sql}) SELECT {column_sql} FROM "{temporary}" '  # noqa: S608
+                f"ON CONFLICT ({key_sql}) {conflict}" + (f" RETURNING id, {key_sql}" if ids else "")
+            )
+            return {tuple(row[1:]): row[0] for row in cursor.fetchall()} if ids else {}
 
 
-def _constant(value: Any) -> Callable[[models.Model], Any]:
-    return lambda _obj: value
-
-
-def _copy_upsert(
-    model: type[models.Model],
-    objects: list[models.Model],
-    unique_fields: list[str],
-    update_fields: list[str],
-) -> dict[tuple[Any, ...], int]:
-    """Insert or update `objects` by their unique fields, through COPY into a
-    temporary table and one INSERT … ON CONFLICT: an order of magnitude less
-    work per row than building Django's multi-row INSERT. Returns the ids by
-    unique key. Field defaults and auto_now values are applied as save() would."""
-    now = timezone.now()
-    fields = [
-        f for f in model._meta.concrete_fields if not f.primary_key
-    ]  # every column but the id
-    columns = [f.column for f in fields]
-    getters: list[Callable[[models.Model], Any]] = []
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            getters.append(_constant(now))
-        else:
-            getters.append(operator.attrgetter(f.attname))
-    table = model._meta.db_table
-    column_of = {f.name: f.column for f in fields} | {f.attname: f.column for f in fields}
-    unique_columns = [column_of[name] for name in unique_fields]
-    updates = [column_of[name] for name in update_fields]
-    update_sql = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updates)
-    conflict = f"DO UPDATE SET {update_sql}" if updates else "DO NOTHING"
-    column_sql = ", ".join(f'"{c}"' for c in columns)
-    key_sql = ", ".join(f'"{c}"' for c in unique_columns)
+def _select(
+    model: type[models.Model], names: tuple[str, ...], where: str, values: list[Any]
+) -> list[tuple[Any, ...]]:
+    """SELECT the fields `names` of the rows whose field `where` is one of `values`:
+    one array parameter (`= ANY(%s)`), not a placeholder per value."""
+    column_of = {f.name: f.column for f in model._meta.concrete_fields} | {
+        f.attname: f.column for f in model._meta.concrete_fields
+    }
+    column_sql = ", ".join(f'"{column_of[name]}"' for name in names)
     with connection.cursor() as cursor:
-        cursor.execute(f'DROP TABLE IF EXISTS "import_{table}"')
         cursor.execute(
-            f'CREATE TEMPORARY TABLE "import_{table}" AS '  # noqa: S608
-            f'SELECT {column_sql} FROM "{table}" WITH NO DATA'
+            f'SELECT {column_sql} FROM "{model._meta.db_table}" '  # noqa: S608
+            f'WHERE "{column_of[where]}" = ANY(%s)',
+            [values],
         )
-        with cursor.cursor.copy(f'COPY "import_{table}" ({column_sql}) FROM STDIN') as copy:
-            for obj in objects:
-                copy.write_row([getter(obj) for getter in getters])
-        # Table and column names come from the model, never from the file.
-        cursor.execute(
-            f'INSERT INTO "{table}" ({column_sql}) SELECT {column_sql} FROM "import_{table}" '  # noqa: S608
-            f"ON CONFLICT ({key_sql}) {conflict} RETURNING id, {key_sql}"
-        )
-        return {tuple(row[1:]): row[0] for row in cursor.fetchall()}
-
-
-def _stored(model: type[models.Model], name: str, value: Any) -> Any:
-    """The value as the database holds it, so unchanged rows compare equal."""
-    return _blank(model, name) if value is None else value
+        return cursor.fetchall()
 
 
 @functools.cache
@@ -927,6 +1109,9 @@ def import_directory(
                 "directory": directory.name,
                 **result.summary_dict(),
                 "lead_agency_changes": importer.lead_changes if committed else 0,
+                "end_statuses_from_outcomes": (
+                    importer.end_statuses_from_outcomes if committed else 0
+                ),
             },
         )
     return result

@@ -540,3 +540,131 @@ def test_rejects_cells_cannot_become_spreadsheet_formulas(tmp_path, probation):
 
     assert spreadsheet_safe_value("=HYPERLINK()") == "'=HYPERLINK()"
     assert spreadsheet_safe_value("unknown x") == "unknown x"
+
+
+def summary_counts(result: imports.ImportResult) -> dict[str, tuple[int, int, int, int]]:
+    return {
+        name: (s.created, s.updated, s.unchanged, s.rejected) for name, s in result.files.items()
+    }
+
+
+def test_the_summary_counts_created_updated_and_unchanged_rows(tmp_path, probation):
+    first = imports.import_directory(directory=write(tmp_path / "a", GOOD), by=None)
+    assert summary_counts(first) == {name: (len(rows), 0, 0, 0) for name, rows in GOOD.items()}
+    again = imports.import_directory(directory=write(tmp_path / "b", GOOD), by=None)
+    assert summary_counts(again) == {name: (0, 0, len(rows), 0) for name, rows in GOOD.items()}
+    changed = {
+        "people": ["P1,PNC/1,Alan,Smythe,1990-01-02,male,White British,police", GOOD["people"][1]],
+        # O1 moves to P2 (a reference held for another person); O3 is new.
+        "offences": [
+            "P2,O1,2023-01-01,shoplifting,conviction,2023-02-01",
+            GOOD["offences"][1],
+            "P1,O3,2023-04-01,fraud,nfa,",
+        ],
+    }
+    third = imports.import_directory(directory=write(tmp_path / "c", changed), by=None)
+    assert summary_counts(third) == {"people": (0, 1, 1, 0), "offences": (1, 1, 1, 0)}
+    assert Offence.objects.get(reference="O1").person.reference == "P2"
+    assert Offence.objects.filter(reference="O3", person__reference="P1").exists()
+
+
+def test_new_rows_get_the_model_defaults_for_what_the_file_does_not_say(tmp_path, probation):
+    narrow = {
+        "people": "person_ref,given_name,family_name,date_of_birth,gender",
+        "disposals": "person_ref,disposal_ref,type,start_date",
+    }
+    files = {"people": ["P9,Ann,Lee,1990-01-02,female"], "disposals": ["P9,D9,fine,2023-02-01"]}
+    assert run(write(tmp_path / "in", files, narrow)) == 0
+    ann = Person.objects.get(reference="P9")
+    assert (ann.pnc_id, ann.custody_status, ann.restricted, ann.version, ann.rosh) == (
+        "",
+        "community",
+        False,
+        1,
+        "",
+    )
+    assert ann.lead_agency == probation
+    assert ann.created_at is not None
+    assert ann.updated_at is not None
+    d9 = Disposal.objects.get(reference="D9")
+    assert (d9.person, d9.release_date, d9.supervised_by_probation, d9.has_rar, d9.version) == (
+        ann,
+        None,
+        False,
+        False,
+        1,
+    )
+    assert (d9.accommodation_at_end, d9.employment_at_end) == ("unknown", "unknown")
+
+
+def test_an_update_raises_the_version_and_a_blank_column_empties_the_field(tmp_path, probation):
+    assert run(write(tmp_path / "a", GOOD)) == 0
+    stamp = Person.objects.get(reference="P1").updated_at
+    blanked = {
+        "people": ["P1,,Alan,Smith,1990-01-02,male,,police"],
+        "disposals": ["P2,D2,community_order,2023-02-01,,2024-02-01,2024-01-15,,,"],
+    }
+    assert run(write(tmp_path / "b", blanked)) == 0
+    alan = Person.objects.get(reference="P1")
+    assert (alan.pnc_id, alan.ethnicity, alan.version) == ("", "", 2)
+    assert alan.updated_at > stamp
+    d2 = Disposal.objects.get(reference="D2")
+    assert (d2.supervised_by_probation, d2.accommodation_at_end, d2.employment_at_end) == (
+        False,
+        "unknown",
+        "unknown",
+    )
+    assert d2.version == 2
+    assert Disposal.objects.get(reference="D1").version == 1
+
+
+def test_a_disposal_ending_in_the_import_takes_its_end_statuses_from_pathways_outcomes(
+    tmp_path, probation
+):
+    from pathways.models import Outcome
+
+    assert run(write(tmp_path / "a", {"people": GOOD["people"]})) == 0
+    beth = Person.objects.get(reference="P2")
+    for kind, value, day in [
+        ("accommodation", "settled", date(2023, 6, 1)),
+        ("accommodation", "nfa", date(2023, 12, 1)),
+        ("accommodation", "settled", date(2024, 2, 1)),  # after the end: not used
+        ("ete", "employed", date(2024, 1, 15)),  # on the day it ended: used
+    ]:
+        Outcome.objects.create(person=beth, kind=kind, value=value, recorded_on=day)
+    files = {
+        "disposals": [
+            "P1,D1,custody,2023-02-01,2023-06-01,2023-08-01,,false,,",
+            "P2,D2,community_order,2023-02-01,,2024-02-01,2024-01-15,true,unsettled,unknown",
+            "P2,D3,community_order,2022-01-01,,,2022-06-01,true,settled,",  # no outcome by then
+        ]
+    }
+    first = imports.import_directory(directory=write(tmp_path / "b", files), by=None)
+    assert summary_counts(first) == {"disposals": (3, 0, 0, 0)}
+    statuses = dict(Disposal.objects.values_list("reference", "accommodation_at_end"))
+    d2 = Disposal.objects.get(reference="D2")
+    assert (d2.accommodation_at_end, d2.employment_at_end, d2.version) == ("nfa", "employed", 1)
+    assert statuses["D1"] == "unknown"  # not ended: as the file says
+    d3 = Disposal.objects.get(reference="D3")
+    assert (d3.accommodation_at_end, d3.employment_at_end) == ("settled", "unknown")
+    event = AuditEvent.objects.filter(details__import="csv").latest("id")
+    assert event.details["end_statuses_from_outcomes"] == 1
+
+    # Importing the same file again changes nothing: the outcomes still win.
+    again = imports.import_directory(directory=write(tmp_path / "c", files), by=None)
+    assert summary_counts(again) == {"disposals": (0, 0, 3, 0)}
+    assert Disposal.objects.get(reference="D2").version == 1
+
+    # A file without the status columns: D1 ends now and takes what the outcomes say.
+    narrow = {"disposals": "person_ref,disposal_ref,type,start_date,terminated_date"}
+    ended = {"disposals": ["P2,D1,custody,2023-02-01,2024-03-01", "P2,D2,fine,2023-02-01,"]}
+    Disposal.objects.filter(reference="D2").update(accommodation_at_end="settled")
+    assert run(write(tmp_path / "d", ended, narrow)) == 0
+    d1 = Disposal.objects.get(reference="D1")
+    assert (d1.accommodation_at_end, d1.employment_at_end, d1.version) == (
+        "settled",
+        "employed",
+        2,
+    )
+    d2 = Disposal.objects.get(reference="D2")  # no longer ended: its status is left alone
+    assert (d2.terminated_date, d2.accommodation_at_end, d2.type) == (None, "settled", "fine")
