@@ -591,7 +591,7 @@ def panel_tracker(request: HttpRequest, pk: int) -> HttpResponse:
     people = selectors.panel_tracker(request.user, panel_type, today=today, brag=brag)
     page = CappedPaginator(people, 50).get_page(request.GET.get("page"))
     rows = [
-        (person, selectors.review_due(panel_type, person.last_discussed))  # type: ignore[attr-defined]
+        (person, selectors.review_due(panel_type, person.last_discussed))
         for person in page.object_list
     ]
     audit_record(
