@@ -856,10 +856,10 @@ class _Importer:
         the end from the pathways outcomes recorded by its terminated_date, as
         services.disposal_end_outcomes_record does for one: one query a batch.
         Sets them in the rows' values; returns the id() of those it changed."""
+        from pathways.selectors import disposal_end_statuses_many  # pathways reads offenders
+
         link, terminated = plan.link_index, plan.terminated
-        found = services.disposal_end_statuses_many(
-            [(values[link], values[terminated]) for values in rows]
-        )
+        found = disposal_end_statuses_many([(values[link], values[terminated]) for values in rows])
         changed = set()
         for values in rows:
             statuses = found.get((values[link], values[terminated]), (None, None))
@@ -954,7 +954,7 @@ class _Importer:
         With `ids`, returns the ids by unique key (else {}). Field defaults and
         auto_now values are applied as save() would."""
         now = timezone.now()
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
         position = {name: i for i, name in enumerate(names)}
         width = len(names)
         picks: list[int] = []  # per column, its index in (*row, *constants)

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Permission, User
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
@@ -115,7 +115,12 @@ def person_list_for(user: User | AnonymousUser) -> QuerySet[Person]:
     grant = _agency_grant(user, VIEW)
     if grant is None or role_of(user) not in PERSON_READ_ROLES:
         return Person.objects.none()
-    return Person.objects.filter(grant).filter(Q(restricted=False) | _named_on(user))
+    # The stored search vector is only ever filtered on, never shown.
+    return (
+        Person.objects.filter(grant)
+        .filter(Q(restricted=False) | _named_on(user))
+        .defer("search_vector")
+    )
 
 
 def person_visible_to(user: User | AnonymousUser, field: str = "person") -> Exists:
@@ -321,9 +326,7 @@ def case_list_for(
     if search and query is None:
         people = people.none()
     elif query is not None:
-        people = people.annotate(
-            search=SearchVector("given_name", "family_name", "reference", "pnc_id", config="simple")
-        ).filter(search=query)
+        people = people.filter(search_vector=query)
     keys = CASE_SORTS.get(sort, CASE_SORTS["name"])
     if query is not None:
         # Searching, the matches come from the search index and are few; an

@@ -3,7 +3,7 @@ atomic, validated, audited in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -653,50 +653,6 @@ def disposal_end_outcomes_record(*, disposal: Disposal, by: User | None) -> Disp
         details = {"before": before, "after": after, "from": "pathways outcomes"}
         _alter(locked, by=by, details=details, **after)
     return locked
-
-
-def disposal_end_statuses_many(
-    ends: Iterable[tuple[int, date]],
-) -> dict[tuple[int, date], tuple[str | None, str | None]]:
-    """pathways.selectors.disposal_end_statuses for many (person_id, terminated_date)
-    at once, in one query: (accommodation_at_end, employment_at_end) from the
-    latest accommodation and ETE outcomes recorded on or before that day, None
-    where there is none. Pairs with neither are left out. For the import, which
-    terminates disposals a batch at a time (docs/import.md)."""
-    from pathways.models import AccommodationOutcome, EteOutcome, Outcome, OutcomeKind
-    from pathways.selectors import ACCOMMODATION_AT_END, EMPLOYMENT_AT_END
-
-    wanted = set(ends)
-    if not wanted:
-        return {}
-    # Per (person, kind), newest first, as disposal_end_statuses orders them.
-    history: dict[tuple[int, str], list[tuple[date, str]]] = {}
-    for person_id, kind, day, value in (
-        Outcome.objects.filter(
-            person_id__in={person_id for person_id, _ in wanted},
-            kind__in=(OutcomeKind.ACCOMMODATION, OutcomeKind.ETE),
-            recorded_on__lte=max(day for _, day in wanted),
-        )
-        .order_by("person_id", "kind", "-recorded_on", "-id")
-        .values_list("person_id", "kind", "recorded_on", "value")
-    ):
-        history.setdefault((person_id, kind), []).append((day, value))
-
-    def latest(person_id: int, kind: str, day: date) -> str | None:
-        return next((v for d, v in history.get((person_id, kind), ()) if d <= day), None)
-
-    found = {}
-    for person_id, day in wanted:
-        accommodation = latest(person_id, OutcomeKind.ACCOMMODATION, day)
-        employment = latest(person_id, OutcomeKind.ETE, day)
-        if accommodation or employment:
-            found[(person_id, day)] = (
-                str(ACCOMMODATION_AT_END[AccommodationOutcome(accommodation)])
-                if accommodation
-                else None,
-                str(EMPLOYMENT_AT_END[EteOutcome(employment)]) if employment else None,
-            )
-    return found
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ agency recorded, holds responsibility for, or was referred.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -407,12 +408,46 @@ def accommodation_status_on(person_ids: Any, day: date) -> dict[int, str]:
 def disposal_end_statuses(*, person_id: int, day: date) -> tuple[str | None, str | None]:
     """(accommodation_at_end, employment_at_end) from the latest accommodation and
     ETE outcomes on or before `day`; None where no outcome was recorded by then."""
-    accommodation = _latest_outcomes(OutcomeKind.ACCOMMODATION, [person_id], day).get(person_id)
-    employment = _latest_outcomes(OutcomeKind.ETE, [person_id], day).get(person_id)
-    return (
-        str(ACCOMMODATION_AT_END[AccommodationOutcome(accommodation)]) if accommodation else None,
-        str(EMPLOYMENT_AT_END[EteOutcome(employment)]) if employment else None,
-    )
+    return disposal_end_statuses_many([(person_id, day)]).get((person_id, day), (None, None))
+
+
+def disposal_end_statuses_many(
+    ends: Iterable[tuple[int, date]],
+) -> dict[tuple[int, date], tuple[str | None, str | None]]:
+    """disposal_end_statuses for many (person_id, terminated_date) at once, in
+    one query; pairs with no outcome of either kind by their day are left out.
+    The import ends disposals a batch at a time (docs/import.md)."""
+    wanted = set(ends)
+    if not wanted:
+        return {}
+    # Per (person, kind), newest first.
+    history: dict[tuple[int, str], list[tuple[date, str]]] = {}
+    for person_id, kind, recorded_on, value in (
+        Outcome.objects.filter(
+            person_id__in={person_id for person_id, _ in wanted},
+            kind__in=(OutcomeKind.ACCOMMODATION, OutcomeKind.ETE),
+            recorded_on__lte=max(day for _, day in wanted),
+        )
+        .order_by("person_id", "kind", "-recorded_on", "-id")
+        .values_list("person_id", "kind", "recorded_on", "value")
+    ):
+        history.setdefault((person_id, kind), []).append((recorded_on, value))
+
+    def latest(person_id: int, kind: str, day: date) -> str | None:
+        return next((v for d, v in history.get((person_id, kind), ()) if d <= day), None)
+
+    found = {}
+    for person_id, day in wanted:
+        accommodation = latest(person_id, OutcomeKind.ACCOMMODATION, day)
+        employment = latest(person_id, OutcomeKind.ETE, day)
+        if accommodation or employment:
+            found[(person_id, day)] = (
+                str(ACCOMMODATION_AT_END[AccommodationOutcome(accommodation)])
+                if accommodation
+                else None,
+                str(EMPLOYMENT_AT_END[EteOutcome(employment)]) if employment else None,
+            )
+    return found
 
 
 def people_with_needs_unmet_for(*, days: int, on: date) -> QuerySet[Need, int]:

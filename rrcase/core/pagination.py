@@ -1,6 +1,6 @@
 """Pagination for lists that can be very long (everyone an agency can see,
 the audit trail). An exact total of 200,000 rows costs a scan of all of them
-on every page view, yet tells the reader nothing a "more than 5,000" does not:
+on every page view, yet tells the reader nothing a "more than 1,000" does not:
 nobody pages that far, they search or filter. So the count stops at a cap,
 and the cost of a page stays the same however large the data grows."""
 
@@ -12,7 +12,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
-COUNT_CAP = 5_000
+COUNT_CAP = 1_000
 
 
 class CappedPaginator(Paginator):
