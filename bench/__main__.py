@@ -162,14 +162,17 @@ def http_bench(database_url: str, seconds: int) -> list[object]:
     from django.db.models import Count
 
     from bench import http
+    from bench.generate import SURNAMES
     from offenders.models import Person
     from offenders.views.cases import SESSION_SEARCHES
     from panels.models import PanelMeeting
 
     # Searches are POSTed and kept in the session under an opaque id
     # (SECURITY.md: no search terms in URLs); the benchmark session holds two.
+    # The commonest surname (about 1.2% of people, as Smith is) and a full name.
+    common = SURNAMES[0].lower()
     cookie = http.session_cookie(
-        "probation", {SESSION_SEARCHES: {"surname": "bennett", "fullname": "liam bennett"}}
+        "probation", {SESSION_SEARCHES: {"surname": common, "fullname": f"liam {common}"}}
     )
     person = (
         Person.objects.filter(lead_agency__code="probation")

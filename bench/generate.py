@@ -48,6 +48,21 @@ FAMILY = ["Abbott", "Ahmed", "Barker", "Bennett", "Brooks", "Carter", "Clarke", 
           "Doyle", "Ellis", "Fletcher", "Foster", "Grant", "Harper", "Hayes", "Hughes", "Hussain",
           "Kelly", "Lawson", "Marsh", "Mensah", "Murphy", "Nolan", "Osei", "Owen", "Palmer",
           "Quinn", "Reid", "Rowe", "Shah", "Sutton", "Walsh", "Webb", "Wells", "Yates"]  # fmt: skip
+# Surnames as they are spread in a population: a long tail of rarer names
+# (composed from place-name parts) behind the common ones, weighted 1/(rank+20)
+# so the commonest is about 1.2% of people, as the commonest British surname
+# is. (36 equally common names made every surname search match 1 in 36.)
+# fmt: off
+_PARTS = ["Ash", "Brad", "Carl", "Dun", "Elm", "Fair", "Gold", "Hart", "Kings", "Lang", "Mar",
+          "North", "Oak", "Pen", "Ross", "Stan", "Thorn", "Whit", "Wood", "Hol", "Bur", "Chad",
+          "Dal", "Ever", "Fen", "Glen", "Ham", "Ing", "Kel", "Lyn", "Mel", "Ned", "Orm", "Pres",
+          "Red", "Shel", "Tam", "Ux", "Wal", "Yar"]
+_ENDS = ["ford", "ley", "ton", "well", "by", "field", "more", "wood", "ham", "worth", "stone",
+         "bridge", "croft", "dale", "gate", "hurst", "land", "mere", "ridge", "shaw", "cott",
+         "den", "holm", "key", "low", "ney", "port", "rick", "sey", "thwaite"]
+# fmt: on
+SURNAMES = FAMILY + [p + e for p in _PARTS for e in _ENDS]
+SURNAME_WEIGHTS = [1 / (rank + 20) for rank in range(len(SURNAMES))]
 
 
 @dataclass
@@ -118,6 +133,7 @@ def generate(people: int, *, seed: int = 2026, today: date | None = None) -> Cou
     category = _weighted(rng, CATEGORIES)  # type: ignore[arg-type]
     outcome = _weighted(rng, OUTCOMES)  # type: ignore[arg-type]
     ethnicity = _weighted(rng, ETHNICITIES)  # type: ignore[arg-type]
+    surname = _weighted(rng, list(zip(SURNAMES, SURNAME_WEIGHTS, strict=True)))
     lead_shares = {agencies["probation"]: 0.7, agencies["police"]: 0.2, agencies["yos"]: 0.1}
 
     def copy(table: str, columns: list[str], rows: Iterator[tuple[object, ...]]) -> None:
@@ -137,7 +153,7 @@ def generate(people: int, *, seed: int = 2026, today: date | None = None) -> Cou
             leads[pid] = lead
             yield (
                 pid, f"{REFERENCE_PREFIX}{pid:07d}", f"{rng.randrange(80, 125)}/{pid:07d}X", "",
-                rng.choice(GIVEN), rng.choice(FAMILY), dob,
+                rng.choice(GIVEN), surname(), dob,
                 "female" if rng.random() < 0.13 else "male", ethnicity(), lead.pk,
                 False, "community", "", rng.choice(["red", "amber", "green", "blue", ""]),
                 rng.choice(["low", "medium", "medium", "high", ""]), now, now, 1,

@@ -19,7 +19,7 @@ from rrcase.access.roles import PERSON_READ_ROLES
 from rrcase.access.selectors import role_of
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
-from rrcase.core.pagination import CappedPaginator, page_links
+from rrcase.core.pagination import CappedPaginator
 
 from .. import selectors
 from ..forms import CaseFilterForm, CaseSearchForm
@@ -88,7 +88,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "filter_form": filter_form,
             "selected_filters": filter_form.selected() if filter_form.is_valid() else [],
             "page": page,
-            "page_links": page_links(page),
             "restricted_hidden": selectors.person_restricted_hidden_count_for(user),
         },
     )
