@@ -162,12 +162,16 @@ def panels_tab(request: HttpRequest, person_id: int) -> HttpResponse:
 def activity(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(request.user, person_id)
     chosen = frozenset(k for k in request.GET.getlist("kind") if k in selectors.TIMELINE_KINDS)
+    timeline = selectors.person_timeline_for(request.user, person, kinds=chosen or None)
+    # Years of monthly contacts make a long page: 50 items at a time, newest first.
+    page = Paginator(timeline, 50).get_page(request.GET.get("page"))
     return _page(
         request,
         person,
         "activity",
         "offenders/person/activity.html",
-        items=selectors.person_timeline_for(request.user, person, kinds=chosen or None),
+        items=page.object_list,
+        page=page,
         kinds=[
             {"value": k, "label": label, "checked": k in chosen}
             for k, label in selectors.TIMELINE_KINDS.items()

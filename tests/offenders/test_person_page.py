@@ -153,6 +153,22 @@ def test_activity_timeline_and_kind_filter(sign_in, person):
     assert "Missed (unacceptable)" not in only_brag
 
 
+def test_a_long_activity_timeline_comes_50_at_a_time(sign_in, person):
+    by = user("probation")
+    for n in range(55):
+        services.contact_record(person=person, kind=ContactKind.APPOINTMENT,
+                                occurred_on=date(2020, 1, 1) + timedelta(days=n),
+                                outcome=ContactOutcome.ATTENDED, by=by)  # fmt: skip
+    client = sign_in("probation")
+    first = client.get(f"/people/{person.pk}/activity/?kind=contact").content.decode()
+    assert first.count('class="moj-timeline__item"') == 50
+    assert "Showing 1 to 50 of 55 entries" in first
+    assert "24 February 2020" in first  # newest first
+    second = client.get(f"/people/{person.pk}/activity/?kind=contact&page=2").content.decode()
+    assert second.count('class="moj-timeline__item"') == 5
+    assert "1 January 2020" in second
+
+
 @pytest.mark.parametrize("contacts", [5, 50])
 @pytest.mark.parametrize("tab", TABS)
 def test_person_page_query_count_is_constant(sign_in, person, contacts, tab,
