@@ -154,27 +154,37 @@ def _recently_released(today: date) -> QuerySet[Disposal]:
     )
 
 
-def settled_accommodation() -> Exists:
-    """HOOK for the pathways app: "has settled accommodation now".
+def settled_accommodation(today: date) -> Q:
+    """Whether the person has settled accommodation on `today`. The pathways
+    accommodation history decides when the person has one: their latest
+    accommodation outcome on or before today is settled (what
+    pathways.selectors.accommodation_status_on reads, as an expression). With
+    no history yet, the latest licence's accommodation at its end stands in."""
+    from pathways.models import AccommodationOutcome, Outcome, OutcomeKind  # pathways reads us
 
-    Until pathways records an accommodation outcome history, the proxy is the
-    person's latest licence: its accommodation_at_end is settled. Replace the
-    body with an Exists over the accommodation outcomes when they land; the
-    alert and its tests use this one function."""
+    history = Outcome.objects.filter(
+        person=OuterRef("pk"), kind=OutcomeKind.ACCOMMODATION, recorded_on__lte=today
+    )
+    newer = Outcome.objects.filter(
+        person=OuterRef("person"), kind=OutcomeKind.ACCOMMODATION, recorded_on__lte=today
+    ).filter(
+        Q(recorded_on__gt=OuterRef("recorded_on"))
+        | Q(recorded_on=OuterRef("recorded_on"), pk__gt=OuterRef("pk"))
+    )
+    latest_settled = history.filter(value=AccommodationOutcome.SETTLED).exclude(Exists(newer))
     later_licence = Disposal.objects.filter(
         person=OuterRef("person"), type=DisposalType.LICENCE, start_date__gt=OuterRef("start_date")
     )
-    return Exists(
-        Disposal.objects.filter(
-            person=OuterRef("pk"),
-            type=DisposalType.LICENCE,
-            accommodation_at_end=AccommodationStatus.SETTLED,
-        ).exclude(Exists(later_licence))
-    )
+    licence_settled = Disposal.objects.filter(
+        person=OuterRef("pk"),
+        type=DisposalType.LICENCE,
+        accommodation_at_end=AccommodationStatus.SETTLED,
+    ).exclude(Exists(later_licence))
+    return Q(Exists(latest_settled)) | (~Q(Exists(history)) & Q(Exists(licence_settled)))
 
 
 def released_without_accommodation(today: date) -> Q:
-    return Q(Exists(_recently_released(today))) & ~Q(settled_accommodation())
+    return Q(Exists(_recently_released(today))) & ~settled_accommodation(today)
 
 
 def no_joint_home_visit(today: date) -> Exists:

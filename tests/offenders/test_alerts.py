@@ -77,6 +77,29 @@ def test_released_without_settled_accommodation(person):
     assert "no_accommodation" not in codes(person, TODAY)
 
 
+def test_the_pathways_accommodation_history_decides_once_there_is_one(person):
+    from pathways import services as pathway_services
+
+    release = TODAY - timedelta(10)
+    disposal(person, DisposalType.CUSTODY, date(2025, 1, 1), release_date=release)
+    disposal(person, DisposalType.LICENCE, release,
+             accommodation_at_end=AccommodationStatus.SETTLED)  # fmt: skip
+    assert "no_accommodation" not in codes(person, TODAY)  # the licence stands in
+
+    def record(value: str, on: date) -> None:
+        pathway_services.outcome_record(person=person, kind="accommodation", value=value,
+                                        recorded_on=on, by=user("probation"))  # fmt: skip
+
+    record("nfa", release + timedelta(1))  # the history now decides: no fixed abode
+    assert "no_accommodation" in codes(person, TODAY)
+    # The case list's alert filter reads the same rule.
+    assert alerts.people_with_alert("no_accommodation", TODAY).filter(pk=person.pk).exists()
+    record("settled", TODAY - timedelta(2))
+    assert "no_accommodation" not in codes(person, TODAY)
+    assert not alerts.people_with_alert("no_accommodation", TODAY).filter(pk=person.pk).exists()
+    assert "no_accommodation" in codes(person, TODAY - timedelta(3))  # before it was settled
+
+
 def test_no_joint_home_visit_within_5_days_of_release(person):
     release = TODAY - timedelta(6)
     disposal(person, DisposalType.CUSTODY, date(2025, 1, 1), release_date=release)
