@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,6 +24,7 @@ from rrcase.access.models import Agency
 from rrcase.dates import add_months
 
 from . import partnership
+from .sampling import weighted
 
 REFERENCE_PREFIX = "B"
 
@@ -71,20 +72,6 @@ class Counts:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _weighted(rng: random.Random, table: list[tuple[str, float]]) -> Callable[[], str]:
-    values = [v for v, _ in table]
-    cumulative: list[float] = []
-    total = 0.0
-    for _, weight in table:
-        total += weight
-        cumulative.append(total)
-
-    def pick() -> str:
-        return rng.choices(values, cum_weights=cumulative, k=1)[0]
-
-    return pick
-
-
 def _copy(
     table: str, columns: list[str], rows: Iterator[tuple[object, ...]], counts: Counts
 ) -> None:
@@ -130,10 +117,10 @@ def generate(people: int, *, seed: int = 2026, today: date | None = None) -> Cou
     leads: dict[int, Agency] = {}
     cohorts_of: dict[int, list[tuple[int, str]]] = {}
     now = datetime.now(tz=UTC)
-    category = _weighted(rng, CATEGORIES)  # type: ignore[arg-type]
-    outcome = _weighted(rng, OUTCOMES)  # type: ignore[arg-type]
-    ethnicity = _weighted(rng, ETHNICITIES)  # type: ignore[arg-type]
-    surname = _weighted(rng, list(zip(SURNAMES, SURNAME_WEIGHTS, strict=True)))
+    category = weighted(rng, CATEGORIES)  # type: ignore[arg-type]
+    outcome = weighted(rng, OUTCOMES)  # type: ignore[arg-type]
+    ethnicity = weighted(rng, ETHNICITIES)  # type: ignore[arg-type]
+    surname = weighted(rng, list(zip(SURNAMES, SURNAME_WEIGHTS, strict=True)))
     lead_shares = {agencies["probation"]: 0.7, agencies["police"]: 0.2, agencies["yos"]: 0.1}
 
     def copy(table: str, columns: list[str], rows: Iterator[tuple[object, ...]]) -> None:

@@ -22,6 +22,8 @@ from rrcase.access.models import Agency, Role
 from rrcase.access.roles import role_group_name
 from rrcase.dates import add_months
 
+from .sampling import weighted
+
 CASELOAD = 40  # people per offender manager
 PEOPLE_PER_PANEL = 2_500
 ITEMS_PER_MEETING = 25
@@ -87,12 +89,6 @@ def staff(
     return Staff(by_agency)
 
 
-def _weighted(rng: random.Random, table: list[tuple[str, float]]) -> Callable[[], str]:
-    values = [v for v, _ in table]
-    weights = [w for _, w in table]
-    return lambda: rng.choices(values, weights=weights, k=1)[0]
-
-
 def _services(agencies: dict[str, Agency]) -> dict[int, int]:
     """One benchmark service per pathway (by pathway id), made once."""
     provider, _ = Provider.objects.get_or_create(
@@ -119,8 +115,8 @@ def pathways(
     need_types = [(n.pk, n.pathway_id) for n in NeedType.objects.filter(is_other=False)]
     service_of = _services(agencies)
     provider_agency = agencies.get("vcs") or next(iter(agencies.values()))
-    status = _weighted(rng, NEED_STATUSES)
-    state = _weighted(rng, REFERRAL_STATES)
+    status = weighted(rng, NEED_STATUSES)
+    state = weighted(rng, REFERRAL_STATES)
     need_id = next_id("pathways_need")
     needs: list[tuple[int, int, int, int, date]] = []  # need, person, pathway, lead, identified
 
@@ -190,7 +186,7 @@ def pathways(
             for ref, to, at, agency in events
         ),
     )
-    accommodation = _weighted(rng, ACCOMMODATION)
+    accommodation = weighted(rng, ACCOMMODATION)
     copy(
         "pathways_outcome",
         ["person_id", "kind", "value", "recorded_on", "note", "sensitivity", "created_at",
@@ -273,7 +269,7 @@ def panels(
          "meeting_id"],
         item_rows(),
     )  # fmt: skip
-    decision = _weighted(rng, DECISIONS)
+    decision = weighted(rng, DECISIONS)
     copy(
         "panels_paneldecision",
         ["item_id", "outcome", "cohort", "brag_from", "brag_to", "brag_reason", "rationale",
@@ -281,7 +277,7 @@ def panels(
         ((i, decision(), "iom", "", "", "", "Agreed by the panel", _at(day, 11))
          for i, _, _, day, done in items if done),
     )  # fmt: skip
-    action = _weighted(rng, ACTIONS)
+    action = weighted(rng, ACTIONS)
     owners = [a.pk for a in members]
 
     def action_rows() -> Iterator[tuple[object, ...]]:
