@@ -20,7 +20,7 @@ from offenders.models import Brag
 from offenders.selectors import person_get_for, person_list_for
 from rrcase.access.selectors import agency_of, visible_sensitivities
 from rrcase.audit.models import Action
-from rrcase.audit.services import audit_record
+from rrcase.audit.services import audit_people_listed, audit_record
 from rrcase.core.pagination import CappedPaginator
 
 from . import selectors, services
@@ -159,11 +159,11 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         **selectors.meeting_agenda(request.user, meeting),
     }
-    audit_record(
-        action=Action.CONSULT,
+    audit_people_listed(
         actor=request.user,
+        listed="panels.meeting",
+        person_ids=[row.item.person_id for row in context["rows"]],
         obj=meeting,
-        details={"page": "meeting", "people": [row.item.person_id for row in context["rows"]]},
     )
     return render(request, "panels/meeting.html", context)
 
@@ -594,11 +594,12 @@ def panel_tracker(request: HttpRequest, pk: int) -> HttpResponse:
         (person, selectors.review_due(panel_type, person.last_discussed))
         for person in page.object_list
     ]
-    audit_record(
-        action=Action.CONSULT,
+    audit_people_listed(
         actor=request.user,
+        listed="panels.tracker",
+        person_ids=[person.pk for person, _ in rows],
+        query={"brag": brag, "page": page.number},
         obj=panel_type,
-        details={"page": "panel tracker", "shown": len(rows)},
     )
     return render(
         request,

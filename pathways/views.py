@@ -19,7 +19,7 @@ from offenders.selectors import person_get_for
 from rrcase.access.roles import PERSON_READ_ROLES, PERSON_WRITE_ROLES
 from rrcase.access.selectors import agency_of, role_of
 from rrcase.audit.models import Action
-from rrcase.audit.services import audit_record
+from rrcase.audit.services import audit_people_listed, audit_record
 from rrcase.core.pagination import CappedPaginator
 
 from . import selectors, services
@@ -300,6 +300,12 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     page = CappedPaginator(selectors.referral_outbox_for(request.user), 25).get_page(
         request.GET.get("page")
     )
+    audit_people_listed(
+        actor=request.user,
+        listed="pathways.referral_list",
+        person_ids=[referral.person_id for referral in page],
+        query={"page": page.number},
+    )
     return render(request, "pathways/referral_list.html", {"page": page})
 
 
@@ -309,6 +315,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     _refuse_non_person_roles(request)
     page = CappedPaginator(selectors.referral_inbox_for(request.user), 25).get_page(
         request.GET.get("page")
+    )
+    audit_people_listed(
+        actor=request.user,
+        listed="pathways.inbox",
+        person_ids=[referral.person_id for referral in page],
+        query={"page": page.number},
     )
     return render(request, "pathways/inbox.html", {"page": page})
 

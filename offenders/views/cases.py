@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from rrcase.access.roles import PERSON_READ_ROLES
 from rrcase.access.selectors import role_of
 from rrcase.audit.models import Action
-from rrcase.audit.services import audit_record
+from rrcase.audit.services import audit_people_listed, audit_record
 from rrcase.core.pagination import CappedPaginator
 
 from .. import selectors
@@ -117,19 +117,14 @@ def _columns(sort: str, descending: bool) -> list[dict[str, Any]]:
 
 
 def audit_list_consulted(request: HttpRequest, name: str, page: Any) -> None:
-    """A list of people is a consultation of each person on it (SECURITY.md):
-    one event with the ids shown and the query that chose them, as the API
-    records its lists. The search term is in the search's own event."""
-    query = {k: v for k, v in request.GET.lists() if k != "search"}
-    audit_record(
-        action=Action.CONSULT,
+    """The people on a list page, as one consultation (the search term is in
+    the search's own event)."""
+    audit_people_listed(
         actor=request.user,
-        details={
-            "object": name,
-            "people": [person.pk for person in page],
-            "query": query,
-            "search_id": request.GET.get("search", ""),
-        },
+        listed=name,
+        person_ids=[person.pk for person in page],
+        query={k: v for k, v in request.GET.lists() if k != "search"},
+        search_id=request.GET.get("search", ""),
     )
 
 

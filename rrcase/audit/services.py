@@ -4,6 +4,7 @@ describes, so a change and its audit row commit or roll back together."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -50,6 +51,31 @@ def audit_record(**kwargs: Any) -> AuditEvent:
     event = audit_event(**kwargs)
     event.save()
     return event
+
+
+def audit_people_listed(
+    *,
+    actor: Any,
+    listed: str,
+    person_ids: Iterable[int],
+    query: dict[str, Any] | None = None,
+    obj: Any = None,
+    **details: Any,
+) -> AuditEvent:
+    """A page that lists people is a consultation of each person on it
+    (SECURITY.md): one event naming what was listed, the ids shown and the
+    query that chose them."""
+    return audit_record(
+        action=Action.CONSULT,
+        actor=actor,
+        obj=obj,
+        details={
+            "object": listed,
+            "people": list(person_ids),
+            **({"query": query} if query is not None else {}),
+            **details,
+        },
+    )
 
 
 def audit_record_many(events: list[AuditEvent]) -> None:

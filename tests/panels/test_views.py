@@ -293,6 +293,9 @@ def test_live_tracker_shows_the_cohort_with_actions(world, iom, sign_in):
     assert "Dean Walsh" in html
     assert "BRAG: Red" in html
     assert "Showing 1 to 1 of 1 person" in html
+    seen = AuditEvent.objects.filter(details__object="panels.tracker").latest("id")
+    assert seen.actor_username == "police"
+    assert len(seen.details["people"]) == 1
     assert "Nobody you can see" in sign_in("police").get(url + "?brag=green").content.decode()
 
 

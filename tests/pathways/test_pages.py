@@ -14,6 +14,7 @@ from django.utils import timezone
 from offenders.models import Disposal, DisposalType
 from pathways import services
 from pathways.models import Need, NeedStatus, Outcome, Referral, ReferralState
+from rrcase.audit.models import AuditEvent
 
 from .conftest import user
 
@@ -138,6 +139,9 @@ def test_refer_send_accept_from_the_inbox_and_see_it_on_the_plan(sign_in, need, 
     assert "Dale Testperson" in inbox
     assert "CAS3 temporary accommodation" in inbox
     assert "Overdue" not in inbox
+    # Seeing the person on the inbox is a consultation, recorded with who it was.
+    seen = AuditEvent.objects.filter(details__object="pathways.inbox").latest("id")
+    assert (seen.actor_username, seen.details["people"]) == ("housing", [need.person_id])
     page = housing.get(reverse("pathways:referral", args=[referral.pk])).content.decode()
     assert "Accept referral" in page
     assert "Withdraw referral" not in page
