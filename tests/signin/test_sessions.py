@@ -122,7 +122,9 @@ def test_stay_signed_in_keeps_the_session_alive(client, borough, sign_in):
         assert response.json() == {"seconds_left": 1800}
         clock.shift(timedelta(minutes=26))
         assert client.get("/").status_code == 200
-    assert client.get("/session/keep-alive/").status_code == 405
+        # Still inside the frozen clock: outside it the session (signed in at
+        # START) would have expired at today's real date.
+        assert client.get("/session/keep-alive/").status_code == 405
 
 
 def test_keep_alive_cannot_stretch_past_12_hours(client, borough, sign_in):
