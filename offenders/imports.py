@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
+import logging
 import operator
 import re
 import uuid
@@ -38,7 +39,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, connections, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -47,6 +48,7 @@ from rrcase.access.models import Agency
 from rrcase.access.selectors import agency_of
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.core import jobs
 from rrcase.exports import spreadsheet_safe_value
 
 from . import services
@@ -1126,6 +1128,8 @@ def estimated_rows(directory: Path) -> int:
 
 # --- Uploads (the page and its Celery task) --------------------------------------
 
+logger = logging.getLogger(__name__)
+
 
 def import_storage_root() -> Path:
     """Uploads live under MEDIA_ROOT/imports, which is not served by the web
@@ -1147,8 +1151,6 @@ def import_run_create(
 ) -> ImportRun:
     """Store the uploaded files (named by kind: "people", "offences"…) and queue
     the import. The task starts only once this transaction commits."""
-    from .tasks import import_run_process
-
     agency = agency_of(by)
     if agency is None:
         raise ValueError("Only members of an agency can import data.")
@@ -1175,69 +1177,64 @@ def import_run_create(
                 out.write(chunk)
     run.rows_total = estimated_rows(directory)
     run.save(update_fields=["rows_total"])
-    transaction.on_commit(lambda: import_run_process.delay(run.pk))
+    # Published after commit; if the broker is down the run stays queued and
+    # rrcase.core.jobs.jobs_sweep delivers it later (the page says so).
+    jobs.job_queue_on_commit(run)
     return run
-
-
-def _progress_writer(run_id: int) -> tuple[Callable[[int], None], Callable[[], None]]:
-    """Progress is written on a second database connection: the import itself
-    runs in one transaction, whose writes the progress page could not see."""
-    connection = connections.create_connection("default")
-
-    def write(rows_done: int) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {ImportRun._meta.db_table} SET rows_done = %s WHERE id = %s",  # noqa: S608
-                [rows_done, run_id],
-            )
-
-    return write, connection.close
 
 
 def import_run_execute(*, run_id: int) -> ImportRun:
-    """Run a queued upload. Safe to run again after a worker died part way: the
-    import is idempotent and a finished run is left alone."""
-    run = ImportRun.objects.select_related("requested_by").get(pk=run_id)
-    if run.status not in (ImportRunStatus.QUEUED, ImportRunStatus.RUNNING):
-        return run
-    run.status = ImportRunStatus.RUNNING
-    run.started_at = timezone.now()
-    run.rows_done = 0
-    run.save(update_fields=["status", "started_at", "rows_done"])
-    write_progress, close = _progress_writer(run.pk)
-    try:
-        result = import_directory(
-            directory=import_run_directory(run),
-            by=run.requested_by,
-            partial=run.partial,
-            dry_run=run.dry_run,
-            rejects_path=import_run_rejects_path(run),
-            progress=write_progress,
-            import_run=run,
-        )
-    except Exception as error:
-        run.status = ImportRunStatus.FAILED
-        run.error = f"{type(error).__name__}: the import stopped; nothing was imported."
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-        raise
-    finally:
-        close()
-    if result.dry_run:
-        status = ImportRunStatus.CHECKED
-    elif not result.committed:
-        status = ImportRunStatus.REJECTED
-    elif result.rejected:
-        status = ImportRunStatus.PARTIAL
-    else:
-        status = ImportRunStatus.IMPORTED
-    run.status = status
-    run.summary = result.summary_dict()
-    run.rejected_count = result.rejected
-    run.rows_done = result.totals.read
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "summary", "rejected_count", "rows_done", "finished_at"])
-    return run
+    """Run a queued upload, exactly once in effect: only the execution holding
+    the run's claim imports (rrcase.core.jobs); a finished run is left alone;
+    a run whose worker died is imported again (the import is idempotent by
+    reference, and the interrupted attempt's transaction was rolled back). The
+    result is recorded in the import's own transaction, so the rows and the
+    run's status commit together or not at all."""
+    with jobs.job_execution(ImportRun, run_id, reset={"rows_done": 0, "error": ""}) as job:
+        if job is None:
+            return ImportRun.objects.get(pk=run_id)
+        run = ImportRun.objects.select_related("requested_by").get(pk=run_id)
+
+        def progress(rows_done: int) -> None:
+            # On the job's own session: the import's transaction is not yet
+            # visible to the progress page.
+            job.update_aside(rows_done=rows_done)
+
+        try:
+            with transaction.atomic():
+                result = import_directory(
+                    directory=import_run_directory(run),
+                    by=run.requested_by,
+                    partial=run.partial,
+                    dry_run=run.dry_run,
+                    rejects_path=import_run_rejects_path(run),
+                    progress=progress,
+                    import_run=run,
+                )
+                job.lock_in_transaction()
+                if result.dry_run:
+                    status = ImportRunStatus.CHECKED
+                elif not result.committed:
+                    status = ImportRunStatus.REJECTED
+                elif result.rejected:
+                    status = ImportRunStatus.PARTIAL
+                else:
+                    status = ImportRunStatus.IMPORTED
+                job.finish(
+                    status=status,
+                    summary=result.summary_dict(),
+                    rejected_count=result.rejected,
+                    rows_done=result.totals.read,
+                )
+        except jobs.ClaimLost:
+            logger.warning("Import run %s: another execution took over; this one stops", run_id)
+        except Exception as error:
+            job.finish(
+                status=ImportRunStatus.FAILED,
+                error=f"{type(error).__name__}: the import stopped; nothing was imported.",
+            )
+            raise
+    return ImportRun.objects.get(pk=run_id)
 
 
 def import_run_rejects_open(*, run: ImportRun, by: User) -> Any:

@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import F, Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from rrcase.core.models import JobRecord
+
 
 class Gender(models.TextChoices):
     MALE = "male", "Male"
@@ -712,10 +714,11 @@ IMPORT_RUN_FINISHED = (
 )
 
 
-class ImportRun(models.Model):
+class ImportRun(JobRecord):
     """One upload of CSV extracts through the import page, run by a Celery task
     (offenders.imports.import_run_execute). The files are kept under
-    MEDIA_ROOT/imports/<storage_key>/, outside the web root."""
+    MEDIA_ROOT/imports/<storage_key>/, outside the web root. Delivery (queued,
+    heartbeat, attempts, claim) is rrcase.core.jobs's."""
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -741,7 +744,15 @@ class ImportRun(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-id"]
-        indexes = [models.Index(fields=["requested_by", "-requested_at"], name="import_run_by")]
+        indexes = [
+            models.Index(fields=["requested_by", "-requested_at"], name="import_run_by"),
+            # The sweeper's every-minute look for queued and running runs.
+            models.Index(
+                fields=["status"],
+                condition=Q(status__in=["queued", "running"]),
+                name="import_run_unfinished",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.get_status_display()})"

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from offenders.models import Cohort, OffenceCategory
+from rrcase.core.models import JobRecord
 
 
 class UnitCostTable(models.Model):
@@ -72,10 +73,11 @@ class ReportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ReportRun(models.Model):
+class ReportRun(JobRecord):
     """One run of the KPI report: what was asked, under which definition
     version, and what came out. Downloads (CSV, XLSX, PDF) are rendered from
-    `results`, so a run's files always match its figures."""
+    `results`, so a run's files always match its figures. Delivery (queued,
+    heartbeat, attempts, claim) is rrcase.core.jobs's."""
 
     kind = models.CharField(max_length=10, choices=ReportKind.choices)
     status = models.CharField(
@@ -102,7 +104,6 @@ class ReportRun(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     # For the progress page: percentage done and the section being worked on.
     progress = models.PositiveSmallIntegerField(default=0)
     stage = models.CharField(max_length=100, blank=True)
@@ -123,6 +124,12 @@ class ReportRun(models.Model):
         indexes = [
             models.Index(fields=["-requested_at"], name="report_run_requested"),
             models.Index(fields=["period_start", "period_end", "cohort"], name="report_run_period"),
+            # The sweeper's every-minute look for queued and running runs.
+            models.Index(
+                fields=["status"],
+                condition=Q(status__in=["queued", "running"]),
+                name="report_run_unfinished",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -83,6 +83,11 @@ def report_run_progress_for(user: User | AnonymousUser, run_id: int) -> ReportRu
             "requested_by_id",
             "progress",
             "stage",
+            # What the page says about delivery (rrcase.core.models.JobRecord).
+            "queued_at",
+            "published_at",
+            "heartbeat_at",
+            "attempts",
         )
         .first()
     )

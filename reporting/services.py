@@ -14,6 +14,7 @@ from django.utils import timezone
 from offenders.models import Cohort, OffenceCategory
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.core import jobs
 
 from .kpis import DEFINITION_VERSION, Period, kpi_results
 from .kpis.activity import compliance_and_enforcement, disproportionality
@@ -132,21 +133,28 @@ def report_run_request(
 
 
 def _queue(run: ReportRun) -> None:
-    from .tasks import report_run_process
-
-    run_id = run.pk
-    transaction.on_commit(lambda: report_run_process.delay(run_id))
+    # Published after commit; if the broker is down the run stays queued and
+    # rrcase.core.jobs.jobs_sweep delivers it later (the page says so).
+    jobs.job_queue_on_commit(run)
 
 
 def quarterly_report_ensure(*, today: date | None = None) -> ReportRun | None:
     """Make sure the quarter that ended last has its automatic report. Called
     daily by beat: the first call after a quarter ends creates the run; later
-    calls find it and do nothing, so a missed day is caught up the next."""
+    calls find it, and deliver it again if it is stuck (left queued while the
+    broker was down, or its worker stopped), so a missed day is caught up the
+    next and a stuck run is never silently left. Returns the run it created or
+    restarted."""
     today = today or timezone.localdate()
     start, end = quarter_before(today)
-    if ReportRun.objects.filter(
+    existing = ReportRun.objects.filter(
         kind=ReportKind.QUARTERLY, period_start=start, period_end=end, cohort=Cohort.IOM
-    ).exists():
+    ).first()
+    if existing is not None:
+        if jobs.job_recover(model=ReportRun, pk=existing.pk, force=True):
+            logger.warning("Quarterly report run %s was stuck; delivered again", existing.pk)
+            existing.refresh_from_db()
+            return existing
         return None
     try:
         return report_run_request(
@@ -158,44 +166,38 @@ def quarterly_report_ensure(*, today: date | None = None) -> ReportRun | None:
 
 
 def report_run_execute(*, run_id: int) -> ReportRun:
-    """Fill a run with its results. Idempotent: a finished run is left alone; a
-    run left "running" by a lost worker is simply computed again (the figures
-    depend only on its stored parameters and the data)."""
-    with transaction.atomic():
-        run = ReportRun.objects.select_for_update().get(pk=run_id)
-        if run.status == ReportStatus.DONE:
-            return run
-        run.status = ReportStatus.RUNNING
-        run.started_at = timezone.now()
-        run.attempts += 1
-        run.error = ""
-        run.save(update_fields=["status", "started_at", "attempts", "error"])
-    try:
-        results = _report_results(run)
-    except Exception as error:
-        logger.exception("Report run %s failed", run_id)
-        ReportRun.objects.filter(pk=run_id).update(
-            status=ReportStatus.FAILED,
-            finished_at=timezone.now(),
-            # The class only: messages could carry data values.
-            error=f"The report could not be produced ({type(error).__name__}).",
-        )
-        run.refresh_from_db()
-        return run
-    ReportRun.objects.filter(pk=run_id).update(
-        status=ReportStatus.DONE,
-        results=results,
-        finished_at=timezone.now(),
-        progress=100,
-        stage="",
-    )
-    run.refresh_from_db()
-    return run
+    """Fill a run with its results, exactly once in effect: only the execution
+    holding the run's claim computes it (rrcase.core.jobs), a finished run is
+    left alone, a run whose worker died is computed again from its stored
+    parameters, and the result of an execution that lost its claim (it stalled
+    and was replaced) is discarded."""
+    fresh_start = {"error": "", "progress": 0, "stage": ""}
+    with jobs.job_execution(ReportRun, run_id, reset=fresh_start) as job:
+        if job is None:
+            return ReportRun.objects.get(pk=run_id)
+        run = ReportRun.objects.get(pk=run_id)
+        try:
+            results = _report_results(run, job)
+        except jobs.ClaimLost:
+            logger.warning("Report run %s: another execution took over; this one stops", run_id)
+            return ReportRun.objects.get(pk=run_id)
+        except Exception as error:
+            logger.exception("Report run %s failed", run_id)
+            job.finish(
+                status=ReportStatus.FAILED,
+                # The class only: messages could carry data values.
+                error=f"The report could not be produced ({type(error).__name__}).",
+            )
+            return ReportRun.objects.get(pk=run_id)
+        if not job.finish(status=ReportStatus.DONE, results=results, progress=100, stage=""):
+            logger.warning("Report run %s: another execution took over; result discarded", run_id)
+    return ReportRun.objects.get(pk=run_id)
 
 
-def _report_results(run: ReportRun) -> dict[str, object]:
+def _report_results(run: ReportRun, job: jobs.JobExecution) -> dict[str, object]:
     """Every section of the report, saving progress after each so the
-    progress page can show it (outside any transaction, so it is seen at once)."""
+    progress page can show it (outside any transaction, so it is seen at once).
+    Each save also checks this execution still owns the run."""
     period = Period(start=run.period_start, end=run.period_end, as_of=run.as_of)
     quarters = len(quarters_ending_with(run.period_end))
     steps = 6 + quarters
@@ -203,7 +205,7 @@ def _report_results(run: ReportRun) -> dict[str, object]:
 
     def step(stage: str) -> None:
         nonlocal done
-        ReportRun.objects.filter(pk=run.pk).update(progress=done * 100 // steps, stage=stage)
+        job.update(progress=done * 100 // steps, stage=stage)
         done += 1
 
     step("KPIs")

@@ -12,3 +12,12 @@ def worker_heartbeat() -> str:
     hostname = socket.gethostname()
     services.worker_heartbeat_record(hostname=hostname)
     return hostname
+
+
+@shared_task(name="rrcase.core.tasks.jobs_sweep")
+def jobs_sweep() -> dict[str, int]:
+    """Beat, every minute: publish again the jobs left queued (the broker was
+    down) and restart those whose worker stopped (rrcase.core.jobs)."""
+    from . import jobs
+
+    return jobs.jobs_sweep()

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    # Beat's schedule and last-run times in PostgreSQL (CELERY_BEAT_SCHEDULER).
+    "django_celery_beat",
     # The platform
     "rrcase.core",
     "rrcase.access",
@@ -245,18 +247,45 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60)
 # Redis re-delivers unacknowledged tasks after the visibility timeout: it must
 # exceed the longest task, or a slow report would run twice at once.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    # A page that queues a job never waits long on an unreachable Redis.
+    "socket_connect_timeout": 3,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits for Redis however long it is down (the default gives up after 100 tries).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Publishing retries briefly, then fails: the job stays queued in PostgreSQL and
+# rrcase.core.jobs.jobs_sweep delivers it when Redis is back (docs/operations.md).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# The schedule and each entry's last run are kept in PostgreSQL (django-celery-beat),
+# so a redeploy neither skips nor repeats a run and a tick missed while beat was
+# down is run once when it starts again. Daily work is on crontab at fixed times.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {"task": "rrcase.core.tasks.worker_heartbeat", "schedule": 60.0},
+    # Delivers jobs left queued (broker down) and restarts stalled ones.
+    "jobs-sweep": {
+        "task": "rrcase.core.tasks.jobs_sweep",
+        "schedule": float(env_int("JOB_SWEEP_SECONDS", 60)),
+    },
     # Daily, idempotent: makes the last quarter's CSP report once, the first day
-    # after the quarter ends (a missed day is caught up the next).
-    "quarterly-report": {"task": "reporting.tasks.quarterly_report", "schedule": 24 * 60 * 60.0},
+    # after the quarter ends, and restarts it if it is stuck.
+    "quarterly-report": {
+        "task": "reporting.tasks.quarterly_report",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # Daily, idempotent: meetings three months ahead, agendas and update requests.
-    "panels-daily": {"task": "panels.tasks.panels_daily", "schedule": 24 * 60 * 60.0},
+    "panels-daily": {"task": "panels.tasks.panels_daily", "schedule": crontab(hour=6, minute=0)},
     # Daily, idempotent: ends panel access for people who left a panel's remit.
     "panel-access-review": {
         "task": "panels.tasks.panel_access_review",
@@ -268,6 +297,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=2, minute=15),
     },
 }
+# Jobs tracked in a row that must never be lost (rrcase.core.jobs): model -> task.
+JOB_TYPES = {
+    "reporting.ReportRun": "reporting.tasks.report_run_process",
+    "offenders.ImportRun": "offenders.tasks.import_run_process",
+}
+# A queued job not started after this long is published again.
+JOB_QUEUED_GRACE_SECONDS = env_int("JOB_QUEUED_GRACE_SECONDS", 60)
+# A running job's worker writes a heartbeat this often, from a thread of its own.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 15)
+# A running job whose heartbeat is older than this has stalled and is restarted.
+JOB_STALL_SECONDS = env_int("JOB_STALL_SECONDS", 180)
+# Starts after which an interrupted job is marked failed rather than restarted.
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 # MAPPA level 2 cases are reviewed at least every 16 weeks, level 3 every 8 (DOMAIN.md).
 MAPPA_REVIEW_WEEKS = {2: 16, 3: 8}
 
