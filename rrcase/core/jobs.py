@@ -48,6 +48,8 @@ from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from rrcase.celery import app
+
 from .models import JobRecord
 
 logger = logging.getLogger(__name__)
@@ -94,21 +96,21 @@ def job_queue_on_commit(run: JobRecord) -> None:
 def job_publish(*, model: type[Model], pk: int) -> bool:
     """Hand the job to the broker. False, logged, when the broker is unreachable:
     the row stays queued and the sweeper publishes it again later."""
-    task = _task(model)
-    if task.app.conf.task_always_eager:
+    if app.conf.task_always_eager:
         # No broker (`make run` without Redis): the task runs here and now.
-        task.apply_async((pk,))
+        _task(model).apply_async((pk,))
         return True
     try:
-        task.apply_async((pk,))
-    except Exception:
+        # By name: the broker needs no task object, only its registered name.
+        app.send_task(settings.JOB_TYPES[_label(model)], args=(pk,))
+    except Exception as error:
         # kombu's OperationalError, a socket error or a timeout: the broker did
         # not take it. The page must not fail after its data was saved.
         logger.warning(
-            "Job service unreachable: %s %s stays queued until it is back",
+            "Job service unreachable (%s): %s %s stays queued until it is back",
+            error,
             _label(model),
             pk,
-            exc_info=True,
         )
         return False
     model._default_manager.filter(pk=pk, status=QUEUED).update(published_at=timezone.now())

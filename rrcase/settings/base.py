@@ -191,7 +191,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 # Sessions: idle timeout 30 minutes, see SECURITY.md. Slid forward by signed-in
 # requests, written at most once a minute (rrcase.signin.sessions.refresh_idle).
@@ -271,6 +271,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # so a redeploy neither skips nor repeats a run and a tick missed while beat was
 # down is run once when it starts again. Daily work is on crontab at fixed times.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Save each entry's last run as soon as it is sent (default: every 3 minutes),
+# so even a beat killed outright does not send it again when it restarts.
+CELERY_BEAT_SYNC_EVERY = 1
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {"task": "rrcase.core.tasks.worker_heartbeat", "schedule": 60.0},
     # Delivers jobs left queued (broker down) and restarts stalled ones.

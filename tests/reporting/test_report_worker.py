@@ -1,4 +1,4 @@
-"""The report job through a real Celery worker on Redis (REDIS_URL set)."""
+"""The report job through a real Celery worker on a Redis of the test's own."""
 
 from __future__ import annotations
 
@@ -8,20 +8,15 @@ import pytest
 
 from reporting.models import ReportRun, ReportStatus
 from reporting.tasks import report_run_process
-from tests.core.test_celery_worker import queue, wait_for, worker  # noqa: F401 — fixtures
+from tests.core.test_celery_worker import queue, worker  # noqa: F401 — fixtures
+from tests.jobs.processes import broker, redis_server, start_worker, wait_for  # noqa: F401
 
 from .test_proven_reoffending import build_worked_example
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(
-        "not __import__('os').environ.get('REDIS_URL')",
-        reason="needs REDIS_URL (CI and .ci/run always set it)",
-    ),
-]
+pytestmark = pytest.mark.worker
 
 
-def test_report_run_is_filled_by_a_real_worker(worker, queue):  # noqa: F811
+def test_report_run_is_filled_by_a_real_worker(broker, worker, queue):  # noqa: F811
     build_worked_example()
     run = ReportRun.objects.create(
         kind="on_demand",
