@@ -269,8 +269,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # The schedule and each entry's last run are kept in PostgreSQL (django-celery-beat),
 # so a redeploy neither skips nor repeats a run and a tick missed while beat was
-# down is run once when it starts again. Daily work is on crontab at fixed times.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# down is run once when it starts again, and (rrcase.core.beat) a tick that could
+# not be sent because Redis was down is sent when it is back. Daily work is on
+# crontab at fixed times.
+CELERY_BEAT_SCHEDULER = "rrcase.core.beat:DatabaseScheduler"
 # Save each entry's last run as soon as it is sent (default: every 3 minutes),
 # so even a beat killed outright does not send it again when it restarts.
 CELERY_BEAT_SYNC_EVERY = 1

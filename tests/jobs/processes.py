@@ -30,6 +30,8 @@ REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 # What the worker processes run with: a heartbeat every second, so a test sees
 # the fault within seconds instead of minutes. The sweeper runs in the test
 # process, with the `fast_jobs` settings below.
+# TEST_CELERY_LOGLEVEL=DEBUG to see what a worker or beat did, in its log under tmp_path.
+LOGLEVEL = os.environ.get("TEST_CELERY_LOGLEVEL", "INFO")
 WORKER_ENV = {"JOB_HEARTBEAT_SECONDS": "1", "JOB_STALL_SECONDS": "4", "JOB_MAX_ATTEMPTS": "3"}
 
 
@@ -130,7 +132,7 @@ class CeleryProcess:
             **env,
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "rrcase", *args, "--loglevel=INFO"],
+            [sys.executable, "-m", "celery", "-A", "rrcase", *args, f"--loglevel={LOGLEVEL}"],
             cwd=ROOT,
             env=full_env,
             stdout=log_path.open("ab"),
@@ -162,6 +164,7 @@ class CeleryProcess:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        """A clean stop (SIGTERM): a worker finishes its task, beat saves its state."""
         if self.process.poll() is None:
             self.signal_group(signal.SIGCONT)
             self.signal_group(signal.SIGTERM)
@@ -235,7 +238,9 @@ def start_worker(
 
     yield start
     for worker in started:
-        worker.stop()
+        # The test is over: nothing of theirs needs to finish.
+        if worker.process.poll() is None:
+            worker.kill()
 
 
 @pytest.fixture

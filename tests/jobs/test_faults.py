@@ -218,20 +218,3 @@ def test_a_whole_worker_killed_mid_import_imports_everything_once(
     assert upload.attempts == 2
     assert upload.summary["files"]["people.csv"]["created"] == 2
     assert Person.objects.filter(reference__in=["F1", "F2"]).count() == 2
-
-
-def test_a_job_interrupted_too_often_fails_with_a_clear_message(broker, start_worker, settings):
-    build_worked_example()
-    settings.JOB_MAX_ATTEMPTS = 1
-    worker = start_worker(JOB_MAX_ATTEMPTS="1")
-    locked = TablesLocked(*REPORT_TABLES)
-    try:
-        run = request_report()
-        assert wait_for(lambda: running_with_heartbeat(run))
-        worker.kill()
-    finally:
-        locked.release()
-    assert jobs.jobs_sweep() == {"republished": 0, "restarted": 0, "failed": 1}
-    run.refresh_from_db()
-    assert run.status == ReportStatus.FAILED
-    assert "interrupted 1 times" in run.error
