@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 export DJANGO_SETTINGS_MODULE ?= rrcase.settings.dev
 
-.PHONY: help install run test lint format bench audit migrations-check clean
+.PHONY: help install run test lint format bench audit migrations-check clean backup restore
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -59,6 +59,17 @@ audit: $(VENV)/.installed ## known vulnerabilities in requirements.lock and npm'
 		--progress-spinner off || status=1; \
 	npm audit --omit=dev || status=1; \
 	exit $$status
+
+# docs/operations.md "Backup and restore". The database is $(DATABASE_URL) (for
+# backup, the embedded one when unset); restore needs an empty database's
+# owner or a superuser and never falls back to the embedded one.
+backup: install ## back up the database and uploaded files: make backup [DIR=var/backups/NAME]
+	@scripts/with-database scripts/backup $(or $(DIR),var/backups/$(shell date -u +%Y%m%dT%H%M%SZ))
+
+restore: install ## restore DIR into an empty database and check it: make restore DIR=… DATABASE_URL=…
+	@test -n "$(DIR)" -a -n "$${DATABASE_URL:-}" || { \
+		echo "usage: make restore DIR=<backup> DATABASE_URL=<new empty database, as its owner>"; exit 2; }
+	@scripts/restore $(DIR)
 
 clean: ## remove the virtualenv, node_modules and built assets (keeps var/ data)
 	rm -rf $(VENV) node_modules assets

@@ -7,6 +7,9 @@ from django.test import Client
 
 from rrcase.access import demo
 
+# No test reads the real clock: every test runs at a fixed instant (tests/clock.py).
+pytest_plugins = ["tests.clock"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():

@@ -85,6 +85,10 @@ def seed() -> None:
     for code, name, kind in AGENCIES:
         if not Agency.objects.filter(code=code).exists():
             services.agency_create(code=code, name=name, kind=kind, by=None)
+        elif code == settings.IMPORT_DEFAULT_LEAD_AGENCY:
+            # `migrate` made the default lead agency with a generic name
+            # (access.0003); the demo borough gives it its own.
+            Agency.objects.filter(code=code).update(name=name, kind=kind)
     for kind, sensitivity, note in SHARING_AGREEMENT:
         SharingRule.objects.get_or_create(
             agency_kind=kind, sensitivity=sensitivity, defaults={"note": note}

@@ -8,6 +8,7 @@ request and record blank values.
 
 from __future__ import annotations
 
+import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -49,3 +50,15 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestIdLogFilter(logging.Filter):
+    """Puts the current request's id on every log record (``%(request_id)s``),
+    so the reference an error page shows finds the traceback in the logs;
+    "-" outside a request (tasks, commands)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            context = current()
+            record.request_id = context.request_id if context is not None else "-"
+        return True

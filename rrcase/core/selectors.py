@@ -16,12 +16,24 @@ class Health:
     last_worker_heartbeat: datetime | None
 
     @property
-    def ok(self) -> bool:
-        return self.database and self.broker is not False
+    def ready(self) -> bool:
+        """Can this web process serve pages? Only the database decides: pages
+        work without Redis or a worker (jobs queue up or run later), so their
+        state is reported, never a failure of the web tier."""
+        return self.database
+
+    @property
+    def status(self) -> str:
+        if not self.database:
+            return "unavailable"
+        if self.broker is False:
+            return "degraded"  # pages work; background jobs wait for the broker
+        return "ok"
 
 
 def health_check() -> Health:
-    """Reachability of the database and broker. Never touches personal data."""
+    """Reachability of the database and broker, and the last worker heartbeat.
+    Never touches personal data."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -34,8 +46,9 @@ def health_check() -> Health:
         from rrcase.celery import app
 
         try:
-            with app.connection_for_write() as conn:
-                conn.ensure_connection(max_retries=1, timeout=2)
+            with app.connection_for_write(url=settings.REDIS_URL) as conn:
+                # One attempt, no retry: a health check answers quickly.
+                conn.ensure_connection(max_retries=0, timeout=2)
             broker = True
         except Exception:
             broker = False

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from drf_spectacular.views import SpectacularSwaggerSplitView
@@ -13,6 +16,8 @@ from rrcase.signin.views import second_factor_url
 
 from . import selectors
 from .forms import SignInForm
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -46,19 +51,34 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "core/privacy.html")
 
 
+# Health (docs/operations.md "Health"). Public, no personal data, never cached.
 @login_not_required
 @never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: this process serves requests. Touches neither the database nor
+    the broker, so an outage elsewhere never gets a healthy process restarted."""
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 while the database answers, 503 when it does not. The
+    broker and the last worker heartbeat are information: "degraded" means
+    pages work but background jobs are waiting. /healthz is the same check."""
     health = selectors.health_check()
     body = {
-        "status": "ok" if health.ok else "unavailable",
+        "status": health.status,
         "database": "ok" if health.database else "unreachable",
         "broker": {None: "not configured", True: "ok", False: "unreachable"}[health.broker],
         "last_worker_heartbeat": (
             health.last_worker_heartbeat.isoformat() if health.last_worker_heartbeat else None
         ),
     }
-    return JsonResponse(body, status=200 if health.ok else 503)
+    return JsonResponse(body, status=200 if health.ready else 503)
+
+
+healthz = readyz
 
 
 # Error pages. They show the request id as a reference the user can quote to
@@ -73,12 +93,17 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "errors/404.html", status=404)
 
 
-@requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
-    # Rendered without context processors' database work: the database may be
-    # what failed.
+    """The 500 page. Rendered from the template alone, without the request's
+    context processors, session or user, which all need the database: the
+    database may be what failed. The reference it shows is the request id,
+    which every log line of the request carries (RequestIdLogFilter)."""
     reference = getattr(request, "request_id", "")
-    return render(request, "errors/500.html", {"reference": reference}, status=500)
+    logger.error(
+        "Error page shown for %s %s with reference %s", request.method, request.path, reference
+    )
+    html = loader.render_to_string("errors/500.html", {"reference": reference})
+    return HttpResponse(html, status=500)
 
 
 class _SwaggerUI(SpectacularSwaggerSplitView):

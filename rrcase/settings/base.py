@@ -367,6 +367,15 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+# Every log line carries the request id, which error pages show as the
+# reference to quote: support finds the traceback by it.
+LOGGING["filters"] = {"request_id": {"()": "rrcase.core.request_context.RequestIdLogFilter"}}
+LOGGING["handlers"] = {
+    "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}
+}
+LOGGING["formatters"] = {
+    "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+}
 
 # `seed_demo` refuses to run where this is off (production).
 DEMO_DATA_ALLOWED = True

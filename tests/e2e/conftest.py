@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import browser_clock_start
+
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM
 # calls from such a thread unless told the test is not really async.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -86,6 +88,9 @@ def page(browser, live_server):
     # bypass_csp lets the test inject axe; the pages' own scripts still run
     # under the real policy in every other test.
     context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    # The page's JavaScript clock runs from the suite's time, not the machine's
+    # (tests/clock.py), like the live server it talks to.
+    context.clock.install(time=browser_clock_start())
     page = context.new_page()
     page.set_default_timeout(15_000)
     gate = AccessibilityGate(page)

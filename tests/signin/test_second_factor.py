@@ -30,6 +30,8 @@ BEFORE_SECOND_FACTOR = {
     "core:accessibility",
     "core:privacy",
     "core:healthz",
+    "core:livez",
+    "core:readyz",
     "signin:code",
     "signin:recovery-code",
     "signin:enrol",
