@@ -44,14 +44,15 @@ def queue():
 @pytest.fixture
 def worker(queue, transactional_db):
     """A real `celery worker` process on the test database."""
-    db = connection.settings_dict
-    test_db_url = (
-        f"postgres://{db['USER']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    if str(db["HOST"]).startswith("/"):
-        from urllib.parse import quote
+    from urllib.parse import quote
 
-        test_db_url = f"postgres://{db['USER']}@{quote(db['HOST'], safe='')}/{db['NAME']}"
+    db = connection.settings_dict
+    # The suite's connection is the app role's (tests/database_roles.py), so the
+    # worker runs as the app role too, as in production.
+    user = db["USER"] + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
+    test_db_url = f"postgres://{user}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+    if str(db["HOST"]).startswith("/"):
+        test_db_url = f"postgres://{user}@{quote(db['HOST'], safe='')}/{db['NAME']}"
     env = {
         **os.environ,
         "DATABASE_URL": test_db_url,
