@@ -17,13 +17,16 @@ two roles' URLs. A URL with a password gives each role a password derived from
 it (HMAC), so the URLs are the same on every call without storing anything.
 
     python -m rrcase.db_roles     # with DATABASE_URL set: prints shell `export` lines
+    python -m rrcase.db_roles --deployment   # passwords from the environment; prints no URL
 
-Production (docker-compose) creates the roles in the PostgreSQL container's
-init script instead, with passwords of its own; see docs/operations.md.
+docker-compose creates the same roles in the PostgreSQL container's init script
+(docker/postgres-init/) with passwords of their own; `--deployment` does it for
+a volume initialised before the roles existed. See docs/operations.md.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import hmac
 import os
@@ -193,15 +196,24 @@ def _hand_everything_to_owner(cursor: psycopg.Cursor, owner: str) -> None:
         )
 
 
-def provision(admin_url: str) -> RoleUrls:
+def provision(
+    admin_url: str,
+    *,
+    owner_password: str | None = None,
+    app_password: str | None = None,
+    owner_creates_databases: bool = True,
+) -> RoleUrls:
     """Create (or bring up to date) the owner and app roles for the URL's database.
 
+    Passwords not given are derived from the URL's. The owner may create
+    databases unless told otherwise: the test suite creates its test database
+    as the owner; a deployment has no need to.
     Raises NotSuperuser when the URL's role is not a superuser."""
     database = database_of(admin_url)
     roles = role_names(database)
     admin_password = urlsplit(admin_url).password
-    owner_password = derived_password(admin_password, roles.owner)
-    app_password = derived_password(admin_password, roles.app)
+    owner_password = owner_password or derived_password(admin_password, roles.owner)
+    app_password = app_password or derived_password(admin_password, roles.app)
     with psycopg.connect(admin_url) as conn, conn.cursor() as cursor:
         superuser = cursor.execute(
             "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
@@ -209,11 +221,11 @@ def provision(admin_url: str) -> RoleUrls:
         if not superuser or not superuser[0]:
             raise NotSuperuser(database)
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        # CREATEDB: the test suite creates its test database as the owner.
         _ensure_role(
             cursor,
             roles.owner,
-            "LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS",
+            "LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS "
+            + ("CREATEDB" if owner_creates_databases else "NOCREATEDB"),
             owner_password,
         )
         _ensure_role(
@@ -267,10 +279,36 @@ def provision(admin_url: str) -> RoleUrls:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--deployment",
+        action="store_true",
+        help="a deployment's roles: passwords from DATABASE_OWNER_PASSWORD and "
+        "DATABASE_APP_PASSWORD, no CREATEDB for the owner, and nothing printed",
+    )
+    args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url:
-        print("DATABASE_URL is not set.", file=sys.stderr)
+        print("DATABASE_URL (a superuser's) is not set.", file=sys.stderr)
         return 2
+    if args.deployment:
+        owner_password = os.environ.get("DATABASE_OWNER_PASSWORD", "")
+        app_password = os.environ.get("DATABASE_APP_PASSWORD", "")
+        if not owner_password or not app_password:
+            print("Set DATABASE_OWNER_PASSWORD and DATABASE_APP_PASSWORD.", file=sys.stderr)
+            return 2
+        try:
+            roles = provision(
+                url,
+                owner_password=owner_password,
+                app_password=app_password,
+                owner_creates_databases=False,
+            )
+        except NotSuperuser:
+            print("DATABASE_URL must be a superuser's.", file=sys.stderr)
+            return 2
+        print(f"Roles ready: {urlsplit(roles.owner).username}, {urlsplit(roles.app).username}.")
+        return 0
     try:
         urls = provision(url)
     except NotSuperuser:
