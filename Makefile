@@ -48,7 +48,7 @@ format: install ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff format .
 
 bench: install ## benchmarks at 25,000 people (not part of make test)
-	@scripts/with-database $(PY) -m bench
+	@scripts/with-database --superuser $(PY) -m bench
 
 # Not part of `make test`: it needs the network, and its answer changes when
 # advisories are published, not when the code does. Both audits always run;

@@ -10,6 +10,14 @@ from rrcase.access import demo
 # No test reads the real clock: every test runs at a fixed instant (tests/clock.py).
 pytest_plugins = ["tests.clock"]
 
+# The suite runs as the application's database role; the test database is made
+# and flushed by the owner role (tests/database_roles.py).
+from tests.database_roles import (  # noqa: F401
+    database_roles,
+    django_db_modify_db_settings,
+    django_db_setup,
+)
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():

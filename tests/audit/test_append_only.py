@@ -1,32 +1,21 @@
-"""The audit trail cannot be rewritten, even by the application's own database role."""
+"""The audit trail cannot be rewritten, even by the role that owns its table."""
 
+from datetime import UTC, datetime
+
+import psycopg
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.utils import DatabaseError
 
 from rrcase.access.demo import DEMO_PASSWORD
 from rrcase.audit.models import Action, AuditEvent
 from rrcase.audit.services import audit_record
+from tests.database_roles import owner_connection
 
 pytestmark = pytest.mark.django_db
 
-APP_ROLE = "rrcase_app_test_role"
-
-
-@pytest.fixture
-def as_application_role():
-    """Act as an ordinary (non-superuser) role with full table privileges, as the
-    application's database role is in production."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")
-        cursor.execute(
-            f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON audit_auditevent TO {APP_ROLE}"
-        )
-        cursor.execute(f"SET ROLE {APP_ROLE}")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("RESET ROLE")
-    # The role is dropped with the test transaction's rollback.
+# A fixed instant: rows written over the owner's own connection, not the ORM.
+AT = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -37,29 +26,20 @@ def as_application_role():
         "TRUNCATE audit_auditevent",
     ],
 )
-def test_application_role_cannot_change_or_remove_audit_rows(sql, as_application_role):
-    audit_record(action=Action.CONSULT, actor_username="someone")
-    with (
-        pytest.raises(DatabaseError, match="append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql)
-    assert AuditEvent.objects.count() == 1
-
-
-@pytest.mark.parametrize(
-    "sql", ["UPDATE audit_auditevent SET action = 'consult'", "DELETE FROM audit_auditevent"]
-)
-def test_even_the_table_owner_cannot_update_or_delete(sql):
-    audit_record(action=Action.LOGIN, actor_username="someone")
-    with (
-        pytest.raises(DatabaseError, match="append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql)
-    assert AuditEvent.objects.get().action == "login"
+def test_even_the_table_owner_cannot_update_delete_or_truncate(sql, database_roles):
+    """The trigger is the second line (the app role is refused by privileges
+    first, tests/audit/test_database_roles.py): it refuses even the owner the
+    migrations run as, so emptying the trail takes a deliberate DISABLE TRIGGER."""
+    with owner_connection(database_roles) as conn:
+        conn.execute(
+            "INSERT INTO audit_auditevent (at, actor_username, action, object_type, object_id,"
+            " recipient, justification, request_id, details)"
+            " VALUES (%s, 'someone', 'login', '', '', '', '', '', '{}')",
+            [AT],
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+            conn.execute(sql)
+        conn.rollback()
 
 
 def test_orm_delete_is_refused_too():
