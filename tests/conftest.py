@@ -7,9 +7,6 @@ from django.test import Client
 
 from rrcase.access import demo
 
-# No test reads the real clock: every test runs at a fixed instant (tests/clock.py).
-pytest_plugins = ["tests.clock"]
-
 # The suite runs as the application's database role; the test database is made
 # and flushed by the owner role (tests/database_roles.py).
 from tests.database_roles import (  # noqa: F401
@@ -17,6 +14,9 @@ from tests.database_roles import (  # noqa: F401
     django_db_modify_db_settings,
     django_db_setup,
 )
+
+# No test reads the real clock: every test runs at a fixed instant (tests/clock.py).
+pytest_plugins = ["tests.clock"]
 
 
 @pytest.fixture(autouse=True)

@@ -147,3 +147,14 @@ def django_db_setup(
     # pytest-django drops the test database next; its owner may.
     with django_db_blocker.unblock():
         _connect_as(database_roles.owner)
+
+
+def owner_url(database: str) -> str:
+    """A URL for `database` as the owner role: for tests that create, back up
+    or restore whole databases, which the app role may not do."""
+    from urllib.parse import quote
+
+    owner = _database_roles().owner
+    password = f":{quote(owner.password, safe='')}" if owner.password else ""
+    host = f"{owner.host or 'localhost'}:{owner.port or 5432}"
+    return f"postgres://{owner.user}{password}@{host}/{database}"

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 from offenders.models import Person
+from tests.database_roles import owner_url
 from tests.reporting.test_proven_reoffending import build_worked_example
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,11 +21,9 @@ KPI_PERIOD = ["--kpi-start", "2023-01-01", "--kpi-end", "2023-03-31", "--kpi-as-
 
 
 def url_for(name: str) -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return (
-        f"postgres://{db['USER']}{password}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{name}"
-    )
+    # As the owner role: the suite's own connection is the app role's, which
+    # may not create databases or restore a schema (tests/database_roles.py).
+    return owner_url(name)
 
 
 def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -32,7 +32,7 @@ REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 # process, with the `fast_jobs` settings below.
 # TEST_CELERY_LOGLEVEL=DEBUG to see what a worker or beat did, in its log under tmp_path.
 LOGLEVEL = os.environ.get("TEST_CELERY_LOGLEVEL", "INFO")
-WORKER_ENV = {"JOB_HEARTBEAT_SECONDS": "1", "JOB_STALL_SECONDS": "4", "JOB_MAX_ATTEMPTS": "3"}
+WORKER_ENV = {"JOB_HEARTBEAT_SECONDS": "1", "JOB_STALL_SECONDS": "8", "JOB_MAX_ATTEMPTS": "3"}
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 30.0, every: float = 0.2) -> bool:
