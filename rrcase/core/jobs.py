@@ -42,7 +42,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, Model
 from django.utils import timezone
@@ -353,7 +353,13 @@ def job_recover(
         logger.warning(
             "%s %s: no heartbeat since %s; ending it", _label(model), pk, run["heartbeat_at"]
         )
-        _end_hung_executor(model, pk)
+        try:
+            _end_hung_executor(model, pk)
+        except DatabaseError:
+            # The app's role may not signal that session (another role's): the
+            # run stays as it is, and is logged every minute, until it ends.
+            logger.exception("%s %s: could not end its stalled session", _label(model), pk)
+            return ""
     if run["attempts"] >= settings.JOB_MAX_ATTEMPTS:
         return "failed" if _fail_interrupted(model, pk, run["attempts"], run["claim"]) else ""
     if not model._default_manager.filter(pk=pk, status=RUNNING, claim=run["claim"]).update(
@@ -376,7 +382,12 @@ def jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
         running = rows.filter(status=RUNNING)
         # Bounded: a backlog of thousands is delivered a few hundred a minute.
         for pk in [*stuck.order_by("queued_at")[:500], *running[:500]]:
-            outcome = job_recover(model=model, pk=pk, now=now)
+            try:
+                outcome = job_recover(model=model, pk=pk, now=now)
+            except Exception:
+                # One row's trouble must not stop the others being delivered.
+                logger.exception("%s %s: sweeping it failed", _label(model), pk)
+                continue
             if outcome:
                 done[outcome] += 1
     return done

@@ -117,6 +117,14 @@ class RedisServer:
         return [json.loads(item)["headers"]["task"] for item in reversed(raw)]
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL it if the test process dies (Linux prctl)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 class CeleryProcess:
     """A `celery worker` or `celery beat` in a process group of its own, so a
     test can kill it and everything it started, as a container kill would."""
@@ -138,6 +146,7 @@ class CeleryProcess:
             stdout=log_path.open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
 
     @property
@@ -241,6 +250,27 @@ def start_worker(
         # The test is over: nothing of theirs needs to finish.
         if worker.process.poll() is None:
             worker.kill()
+
+
+@pytest.fixture
+def start_beat(broker: RedisServer, transactional_db: None, tmp_path: Path):
+    """Start real `celery beat` processes on the test database and Redis; each
+    is killed at the end of the test whatever happened (a beat retrying a
+    stopped Redis ignores SIGTERM)."""
+    started: list[CeleryProcess] = []
+
+    def start() -> CeleryProcess:
+        beat = CeleryProcess(
+            ["beat"], broker_url=broker.url, log_path=tmp_path / f"beat{len(started)}.log", env={}
+        )
+        started.append(beat)
+        assert beat.wait_for_log("beat: Starting..."), beat.log()
+        return beat
+
+    yield start
+    for beat in started:
+        if beat.process.poll() is None:
+            beat.kill()
 
 
 @pytest.fixture

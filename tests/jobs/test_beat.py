@@ -16,28 +16,21 @@ from django_celery_beat.models import PeriodicTask, PeriodicTasks
 from rrcase.celery import app
 from rrcase.core.beat import DatabaseScheduler
 
-from .processes import CeleryProcess, wait_for
+from .processes import wait_for
 
 pytestmark = pytest.mark.worker
 
 
 def test_ticks_missed_while_beat_and_redis_were_down_run_once_and_a_restart_repeats_nothing(
-    broker, transactional_db, tmp_path
+    broker, start_beat
 ):
-    def beat(n: int) -> CeleryProcess:
-        process = CeleryProcess(
-            ["beat"], broker_url=broker.url, log_path=tmp_path / f"beat{n}.log", env={}
-        )
-        assert process.wait_for_log("beat: Starting..."), process.log()
-        return process
-
     # The schedule as the first beat start writes it to the database.
     DatabaseScheduler(app=app)
     assert PeriodicTask.objects.filter(name="alert-snapshot").exists()
     # Beat was down for three days: two ticks of the quarterly check were missed.
     three_days_ago = timezone.now() - timedelta(days=3)
     PeriodicTask.objects.filter(name="quarterly-report").update(last_run_at=three_days_ago)
-    second = beat(2)
+    second = start_beat()
     assert wait_for(lambda: "reporting.tasks.quarterly_report" in broker.task_names()), second.log()
 
     time.sleep(1)
@@ -60,7 +53,7 @@ def test_ticks_missed_while_beat_and_redis_were_down_run_once_and_a_restart_repe
     assert PeriodicTask.objects.get(name="alert-snapshot").last_run_at > three_days_ago
 
     # A redeploy: beat starts again and must not send them a second time.
-    third = beat(3)
+    third = start_beat()
     time.sleep(6)  # longer than beat's 5-second loop
     third.stop()
     sent = broker.task_names()
