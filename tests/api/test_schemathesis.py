@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 from werkzeug.test import Client as WerkzeugClient
 
 CHECKS = [not_a_server_error, response_schema_conformance, negative_data_rejection]
-EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 4}
+EXAMPLES = {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 3}
 
 
 @contextmanager
