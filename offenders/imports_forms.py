@@ -20,6 +20,43 @@ def _columns(kind: str) -> str:
     return ", ".join(c.name + ("*" if c.required else "") for c in SPECS[kind].columns)
 
 
+_NOT_UTF8 = "The selected file must be saved as UTF-8 text (in Excel: CSV UTF-8)"
+
+
+def _text_problem(upload: UploadedFile) -> str | None:
+    """Why the whole file is not clean UTF-8 text, naming the line, or None.
+
+    The header check above reads only the start of the file. A NUL byte
+    anywhere (PostgreSQL text cannot hold one: the import would fail as a
+    server error) or bytes that are not UTF-8 further down are refused here,
+    on the form, before anything is stored or queued."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    line = 1
+    upload.seek(0)
+    try:
+        for chunk in upload.chunks():
+            nul = chunk.find(b"\x00")
+            try:
+                decoder.decode(chunk if nul < 0 else chunk[:nul])
+            except UnicodeDecodeError as error:
+                where = line + chunk[: max(error.start, 0)].count(b"\n")
+                return f"{_NOT_UTF8}: line {where} is not"
+            if nul >= 0:
+                where = line + chunk[:nul].count(b"\n")
+                return (
+                    f"The selected file contains a null character (a zero byte) on line "
+                    f"{where}: save it again as CSV UTF-8"
+                )
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return f"{_NOT_UTF8}: line {line} is not"
+    finally:
+        upload.seek(0)
+    return None
+
+
 class ImportUploadForm(forms.Form):
     people = forms.FileField(label="People (people.csv)", required=False)
     offences = forms.FileField(label="Offences (offences.csv)", required=False)
@@ -73,14 +110,15 @@ class ImportUploadForm(forms.Form):
         try:
             text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
         except UnicodeDecodeError:
-            raise forms.ValidationError(
-                "The selected file must be saved as UTF-8 text (in Excel: CSV UTF-8)"
-            ) from None
+            raise forms.ValidationError(_NOT_UTF8) from None
         first_line = text.splitlines()[0] if text else ""
         header = [name.strip() for name in next(csv.reader([first_line]), [])]
         problem = _header_problem(SPECS[kind], header)
         if problem:
             raise forms.ValidationError(f"The selected file does not fit {kind}.csv: {problem}")
+        not_text = _text_problem(upload)
+        if not_text:
+            raise forms.ValidationError(not_text)
         return upload
 
     def clean_people(self) -> UploadedFile | None:

@@ -14,27 +14,18 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action as route
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
 
+from offenders.api.base import BAD_REQUEST, STALE_VERSION, ApiViewSet, api_router
 from offenders.selectors import person_visible_to
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 
 from . import selectors, services
 from .models import ActionStatus, PanelAction, PanelDecision, PanelMeeting
-
-
-class SignedInWithSecondFactor(BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        verified = getattr(user, "is_verified", None)
-        return bool(user and user.is_authenticated and callable(verified) and verified())
 
 
 class PersonRef(serializers.Serializer):
@@ -88,6 +79,28 @@ class ActionTransitionIn(serializers.Serializer):
         return value
 
 
+class ActionQuery(serializers.Serializer):
+    """The tracker's filters. A value that is not one of these is a 400."""
+
+    view = serializers.ChoiceField(
+        choices=list(selectors.TRACKER_VIEWS), required=False, help_text="Whose actions"
+    )
+    status = serializers.ChoiceField(
+        choices=list(selectors.TRACKER_STATUSES), required=False, help_text="Where they stand"
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        # DRF reads a blank query value as "not given"; here it is a mistake.
+        blank: dict[str, Any] = {
+            name: [f"Give a value for {name}, or leave it out."]
+            for name in list(self.fields)
+            if name in data and not str(data.get(name, "")).strip()
+        }
+        if blank:
+            raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)
+
+
 class MeetingOut(serializers.ModelSerializer):
     panel = serializers.CharField(source="panel_type.name")
     panel_id = serializers.IntegerField(source="panel_type_id")
@@ -132,10 +145,11 @@ class MeetingDetailOut(MeetingOut):
         return {"present": quorum.present, "required": quorum.required, "met": quorum.met}
 
 
-class _Base(viewsets.GenericViewSet):
-    authentication_classes = [SessionAuthentication]
-    permission_classes = [SignedInWithSecondFactor]
-
+# Credentials, permission and JSON as every API view (REST_FRAMEWORK defaults:
+# a token or a verified session); ids in paths are dbids, so a bad id is a 404
+# before any code here runs. (Comments, not a docstring: the schema would show
+# a base class's docstring as every operation's description.)
+class _Base(ApiViewSet):
     def _audit_list(self, what: str, ids: list[int]) -> None:
         audit_record(
             action=Action.CONSULT, actor=self.request.user, details={"api": what, "ids": ids}
@@ -160,8 +174,8 @@ class MeetingViewSet(_Base, mixins.ListModelMixin):
         return response
 
     @extend_schema(responses=MeetingDetailOut)
-    def retrieve(self, request: Request, pk: str) -> Response:
-        meeting = selectors.meeting_get_for(request.user, int(pk))
+    def retrieve(self, request: Request, pk: int) -> Response:
+        meeting = selectors.meeting_get_for(request.user, pk)
         agenda = selectors.meeting_agenda(request.user, meeting)
         audit_record(action=Action.CONSULT, actor=request.user, obj=meeting, details={"api": 1})
         return Response(MeetingDetailOut(meeting, context={"agenda": agenda}).data)
@@ -191,28 +205,34 @@ class ActionViewSet(_Base, mixins.ListModelMixin):
     serializer_class = ActionOut
 
     def get_queryset(self) -> QuerySet[PanelAction]:
-        view = self.request.query_params.get("view", "all")
-        status_filter = self.request.query_params.get("status", "")
+        query = ActionQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
         return selectors.action_list_for(
             self.request.user,
-            view=view if view in selectors.TRACKER_VIEWS else "all",
-            status=status_filter if status_filter in selectors.TRACKER_STATUSES else "",
+            view=query.validated_data.get("view", "all"),
+            status=query.validated_data.get("status", ""),
         )
 
+    @extend_schema(
+        parameters=[ActionQuery], responses={200: ActionOut(many=True), 400: BAD_REQUEST}
+    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         self._audit_list("panel actions", [a["id"] for a in response.data["results"]])
         return response
 
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(ActionOut(selectors.action_get_for(request.user, int(pk))).data)
+    def retrieve(self, request: Request, pk: int) -> Response:
+        return Response(ActionOut(selectors.action_get_for(request.user, pk)).data)
 
-    @extend_schema(request=ActionTransitionIn, responses=ActionOut)
+    @extend_schema(
+        request=ActionTransitionIn,
+        responses={200: ActionOut, 400: BAD_REQUEST, 409: STALE_VERSION},
+    )
     @route(detail=True, methods=["post"])
-    def transition(self, request: Request, pk: str) -> Response:
+    def transition(self, request: Request, pk: int) -> Response:
         """Close an action: done, not possible (circumstances changed) or not
         done. 409 when `version` is stale, 400 when the transition is illegal."""
-        action = selectors.action_get_for(request.user, int(pk), for_change=True)
+        action = selectors.action_get_for(request.user, pk, for_change=True)
         data = ActionTransitionIn(data=request.data)
         data.is_valid(raise_exception=True)
         service = services.ACTION_SERVICES[data.validated_data["status"]]
@@ -230,8 +250,7 @@ class ActionViewSet(_Base, mixins.ListModelMixin):
         return Response(ActionOut(selectors.action_get_for(request.user, changed.pk)).data)
 
 
-router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
+router = api_router()
 router.register("meetings", MeetingViewSet, basename="panel-meeting")
 router.register("decisions", DecisionViewSet, basename="panel-decision")
 router.register("actions", ActionViewSet, basename="panel-action")

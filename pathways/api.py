@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib.auth.models import User
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
-from rest_framework.pagination import PageNumberPagination
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from offenders.api.auth import SignedInWithSecondFactor
+from offenders.api.base import BAD_REQUEST, STALE_VERSION
 from offenders.selectors import person_get_for
 from rrcase.access.roles import PERSON_READ_ROLES
 from rrcase.access.selectors import agency_of, role_of
@@ -29,18 +30,12 @@ from .models import Need, Referral, Service
 from .services import REFERRAL_TRANSITIONS, IllegalTransition, StaleEdit
 
 
-class VerifiedMember(permissions.BasePermission):
-    """Signed in, past the second factor, and a member of an agency."""
+class VerifiedMember(SignedInWithSecondFactor):
+    """Signed in (an API token, or a session past the second factor, as for
+    every API view) and a member of an agency."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        verified = getattr(user, "is_verified", None)
-        return bool(
-            user.is_authenticated
-            and callable(verified)
-            and verified()
-            and agency_of(user) is not None
-        )
+        return super().has_permission(request, view) and agency_of(request.user) is not None
 
 
 class PersonRecords(VerifiedMember):
@@ -50,7 +45,9 @@ class PersonRecords(VerifiedMember):
         return super().has_permission(request, view) and role_of(request.user) in PERSON_READ_ROLES
 
 
-class _Base(APIView):
+# Credentials and JSON as every API view (REST_FRAMEWORK defaults); lists are
+# paginated by the default PageNumberPagination, which the schema then shows.
+class _Base(GenericAPIView):
     permission_classes = [VerifiedMember]
 
     @property
@@ -60,7 +57,9 @@ class _Base(APIView):
 
 class ServiceOut(serializers.ModelSerializer):
     provider = serializers.CharField(source="provider.name")
-    provider_agency = serializers.CharField(source="provider.agency.code", default=None)
+    provider_agency = serializers.CharField(
+        source="provider.agency.code", default=None, allow_null=True
+    )
     pathway = serializers.CharField(source="pathway.code")
     places_taken = serializers.IntegerField()
     need_types = serializers.SlugRelatedField(  # type: ignore[var-annotated]
@@ -80,7 +79,9 @@ class NeedOut(serializers.ModelSerializer):
     pathway = serializers.CharField(source="pathway.code")
     need_type = serializers.CharField(source="need_type.code")
     name = serializers.CharField(source="__str__")
-    responsible_agency = serializers.CharField(source="responsible_agency.code", default=None)
+    responsible_agency = serializers.CharField(
+        source="responsible_agency.code", default=None, allow_null=True
+    )
 
     class Meta:
         model = Need
@@ -96,7 +97,7 @@ class ReferralOut(serializers.ModelSerializer):
     need = serializers.IntegerField(source="need_id")
     service = serializers.IntegerField(source="service_id")
     from_agency = serializers.CharField(source="from_agency.code")
-    to_agency = serializers.CharField(source="to_agency.code", default=None)
+    to_agency = serializers.CharField(source="to_agency.code", default=None, allow_null=True)
 
     class Meta:
         model = Referral
@@ -125,13 +126,13 @@ def _consulted(user: User, what: str, person_ids: list[int]) -> None:
 class ServiceListApi(_Base):
     @extend_schema(responses=ServiceOut(many=True), summary="The services directory")
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.service_directory(), request, view=self)
-        return paginator.get_paginated_response(ServiceOut(page, many=True).data)
+        page = self.paginate_queryset(selectors.service_directory()) or []
+        return self.get_paginated_response(ServiceOut(page, many=True).data)
 
 
 class PersonNeedsApi(_Base):
     permission_classes = [PersonRecords]
+    pagination_class = None  # a person's needs are few: one list
 
     @extend_schema(responses=NeedOut(many=True), summary="A person's needs the user may see")
     def get(self, request: Request, person_id: int) -> Response:
@@ -149,11 +150,10 @@ class ReferralListApi(_Base):
         summary="Referrals the user's agency made or received, for people the user can see",
     )
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
         referrals = selectors.referral_list_for(self.actor).order_by("-created_at", "-id")
-        page = paginator.paginate_queryset(referrals, request, view=self) or []
+        page = self.paginate_queryset(referrals) or []
         _consulted(self.actor, "pathways.referrals", [r.person_id for r in page])
-        return paginator.get_paginated_response(ReferralOut(page, many=True).data)
+        return self.get_paginated_response(ReferralOut(page, many=True).data)
 
 
 class ReferralDetailApi(_Base):
@@ -172,8 +172,8 @@ class ReferralTransitionApi(_Base):
         request=TransitionIn,
         responses={
             200: ReferralOut,
-            400: inline_serializer("TransitionRefused", {"detail": serializers.CharField()}),
-            409: inline_serializer("StaleVersion", {"detail": serializers.CharField()}),
+            400: BAD_REQUEST,
+            409: STALE_VERSION,
         },
         summary="Take a step in the referral state machine (send, accept, reject, start, "
         "complete, disengage, withdraw)",

@@ -36,21 +36,21 @@ urlpatterns = [
     path("services/<int:service_id>/", views.service_detail, name="service"),
     path("pathways/gaps/", views.gaps, name="gaps"),
     path("notifications/", views.notifications, name="notifications"),
-    # REST API (OpenAPI schema at /api/schema/)
+    # REST API (OpenAPI schema at /api/schema/); ids are dbids (offenders/api/base.py).
     path("api/v1/pathways/services/", api.ServiceListApi.as_view(), name="api-services"),
     path(
-        "api/v1/pathways/people/<int:person_id>/needs/",
+        "api/v1/pathways/people/<dbid:person_id>/needs/",
         api.PersonNeedsApi.as_view(),
         name="api-person-needs",
     ),
     path("api/v1/pathways/referrals/", api.ReferralListApi.as_view(), name="api-referrals"),
     path(
-        "api/v1/pathways/referrals/<int:referral_id>/",
+        "api/v1/pathways/referrals/<dbid:referral_id>/",
         api.ReferralDetailApi.as_view(),
         name="api-referral",
     ),
     path(
-        "api/v1/pathways/referrals/<int:referral_id>/transitions/",
+        "api/v1/pathways/referrals/<dbid:referral_id>/transitions/",
         api.ReferralTransitionApi.as_view(),
         name="api-referral-transition",
     ),

@@ -1,14 +1,18 @@
 """A report run's results as tables: the one shape the report page, the CSV,
 XLSX and PDF downloads and the charts are all drawn from, so they always agree.
 
-Publication mode (DOMAIN.md "Publication"): counts from 1 to 4 show as `[c]`,
-and so does any rate or cost built on a suppressed count.
+Publication mode (DOMAIN.md "Publication", docs/kpis.md): counts from 1 to 4
+show as `[c]`; so do the other counts needed so that none of those can be
+worked back from the table's totals (reporting/suppression.py, following the
+table's `sums`), and any rate or cost built on a suppressed count.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from .suppression import Sum, suppress
 
 SUPPRESSED = "[c]"
 
@@ -46,6 +50,8 @@ class Table:
     columns: list[Column]
     rows: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    # How the counts add up (a total and its parts), for secondary suppression.
+    sums: list[Sum] = field(default_factory=list)
 
     @property
     def visible_columns(self) -> list[Column]:
@@ -101,21 +107,41 @@ def display(value: Any, kind: str) -> str:
     return str(value)
 
 
+SUPPRESSION_NOTE = (
+    "[c]: confidential. A count from 1 to 4, another count suppressed so that it "
+    "cannot be worked out from the totals, or a figure built on either."
+)
+
+
 def _suppress(table: Table) -> Table:
     counts = [c.key for c in table.columns if c.kind == "count"]
     derived = [c for c in table.columns if c.basis]
+    hidden = suppress(table.rows, counts, table.sums)
     rows = []
-    for row in table.rows:
+    for i, row in enumerate(table.rows):
         row = dict(row)
-        hidden = {k for k in counts if isinstance(row.get(k), int) and 1 <= row[k] <= 4}
-        for key in hidden:
+        here = {key for (r, key) in hidden if r == i}
+        for key in here:
             row[key] = SUPPRESSED
         for column in derived:
-            if hidden & set(column.basis) and row.get(column.key) is not None:
+            if here & set(column.basis) and row.get(column.key) is not None:
                 row[column.key] = SUPPRESSED
         rows.append(row)
-    notes = [*table.notes, "[c]: a count from 1 to 4, or a figure built on one, is suppressed."]
-    return Table(table.slug, table.title, table.columns, rows, notes)
+    notes = [*table.notes, SUPPRESSION_NOTE]
+    return Table(table.slug, table.title, table.columns, rows, notes, table.sums)
+
+
+def _group_sums(rows: list[dict[str, Any]], group_key: str, columns: list[str]) -> list[Sum]:
+    """Row 0 is the total ("All") of each run of rows sharing `group_key`
+    (a breakdown whose groups partition everyone), for each column."""
+    groups: dict[Any, list[int]] = {}
+    for i, row in enumerate(rows[1:], start=1):
+        groups.setdefault(row[group_key], []).append(i)
+    return [
+        Sum(total=(0, column), parts=tuple((i, column) for i in members))
+        for members in groups.values()
+        for column in columns
+    ]
 
 
 def _label(value: str) -> str:
@@ -159,7 +185,10 @@ def _proven_reoffending(kpi: dict[str, Any]) -> Table:
         "proven offences within 12 months, proven within 18 months.",
         "Final figures." if kpi["final"] else "Not final: the 18-month waiting period is open.",
     ]
-    return Table("proven_reoffending", "Proven reoffending", REOFFENDING_COLUMNS, rows, notes)
+    # Each breakdown's groups partition the cohort (every person has one age
+    # group, one gender…), so each adds up to the All row, column by column.
+    sums = _group_sums(rows, "breakdown", ["cohort", "reoffenders", "reoffences"])
+    return Table("proven_reoffending", "Proven reoffending", REOFFENDING_COLUMNS, rows, notes, sums)
 
 
 def _cohort_offending(kpi: dict[str, Any], cohort: str) -> Table:
@@ -257,7 +286,11 @@ def _profile(profile: dict[str, Any]) -> Table:
             rows.append({"characteristic": label, "group": name, "people": count})
     cohort = profile["cohort"].upper()
     notes = [f"People in the {cohort} cohort on the last day of the period. Age on that day."]
-    return Table("cohort_profile", f"{cohort} cohort profile", columns, rows, notes)
+    # Gender, age band, ethnicity and BRAG each partition the cohort; "also in
+    # another scheme" does not (someone may be in several, or none).
+    partitions = [r for r in rows if r["characteristic"] != PROFILE_LABELS["also_in"]]
+    sums = _group_sums(partitions, "characteristic", ["people"])
+    return Table("cohort_profile", f"{cohort} cohort profile", columns, rows, notes, sums)
 
 
 def _quarter(start: str) -> str:
@@ -388,8 +421,14 @@ def _disproportionality(rows: list[dict[str, Any]], cohort: str) -> Table:
         "make-up. A group's share of those enforced against well above its share of the "
         "cohort is a question for the partnership, not a finding.",
     ]
+    # No total row, but each shown share gives its column's total away
+    # (count / share), so each column sums to a known total.
+    sums = [
+        Sum(total=None, parts=tuple((i, key) for i in range(len(table_rows))))
+        for key in ("recorded", "selected", "in_cohort", "enforced")
+    ]
     return Table(
-        "disproportionality", "Disproportionality by ethnicity", columns, table_rows, notes
+        "disproportionality", "Disproportionality by ethnicity", columns, table_rows, notes, sums
     )
 
 
@@ -411,7 +450,15 @@ def _panels(rows: list[dict[str, Any]]) -> Table:
         "Meetings dated in the period; quorate means at least the panel's quorum of member "
         "agencies present. Actions due in the period, by how they ended."
     ]
-    return Table("panels", "Panel activity", columns, table_rows, notes)
+    # Actions due = done on time + done late + not done or not possible + open.
+    sums = [
+        Sum(
+            total=(i, "due"),
+            parts=((i, "on_time"), (i, "late"), (i, "not_done"), (i, "open")),
+        )
+        for i in range(len(table_rows))
+    ]
+    return Table("panels", "Panel activity", columns, table_rows, notes, sums)
 
 
 def _pathways(rows: list[dict[str, Any]], cohort: str) -> Table:
@@ -429,7 +476,12 @@ def _pathways(rows: list[dict[str, Any]], cohort: str) -> Table:
         f"People in the {cohort.upper()} cohort during the period. Needs identified in the "
         "period, with their status now; referrals sent, completed or rejected in the period."
     ]
-    return Table("pathways", "Pathway needs and referrals", columns, rows, notes)
+    # Needs identified = met + still open + declined.
+    sums = [
+        Sum(total=(i, "identified"), parts=((i, "met"), (i, "open"), (i, "declined")))
+        for i in range(len(rows))
+    ]
+    return Table("pathways", "Pathway needs and referrals", columns, rows, notes, sums)
 
 
 def about_table(run_parameters: dict[str, Any], kpis: dict[str, Any]) -> Table:

@@ -45,7 +45,29 @@ def visible_lead_agencies(request: HttpRequest | None) -> QuerySet[Agency]:
     return Agency.objects.filter(led_people__in=visible_people(request)).distinct()
 
 
-class PersonFilter(django_filters.FilterSet):
+class ApiFilterSet(django_filters.FilterSet):
+    """Every API filter set. A filter named in the query with no value
+    (`?gender=`, `?offence_date_after=`) is a 400 naming it, as a value that
+    is not one of its choices or not a date is: django-filter would otherwise
+    drop it and answer as if it had not been asked, so a client's mistake
+    would silently widen its results."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            suffixes = getattr(filter_.field.widget, "suffixes", None) or [""]
+            for suffix in suffixes:
+                param = f"{name}_{suffix}" if suffix else name
+                if param in self.data and not str(self.data.get(param, "")).strip():
+                    self.form.add_error(
+                        name if name in self.form.fields else None,
+                        f"Give a value for {param}, or leave it out.",
+                    )
+                    valid = False
+        return valid
+
+
+class PersonFilter(ApiFilterSet):
     reference = django_filters.CharFilter(help_text="Exact case reference (CRN)")
     lead_agency = django_filters.ModelChoiceFilter(
         queryset=visible_lead_agencies, to_field_name="code", help_text="Agency code"
@@ -70,7 +92,7 @@ class PersonFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=current)
 
 
-class _PersonRecordFilter(django_filters.FilterSet):
+class _PersonRecordFilter(ApiFilterSet):
     person = django_filters.ModelChoiceFilter(queryset=visible_people, help_text="Person id")
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from . import views
+from .base import api_router
 
 app_name = "api"
 
-router = SimpleRouter(use_regex_path=False)
+router = api_router()
 router.register("people", views.PersonViewSet, basename="person")
 router.register("cohort-memberships", views.CohortMembershipViewSet, basename="cohort-membership")
 router.register("disposals", views.DisposalViewSet, basename="disposal")
@@ -21,7 +21,7 @@ router.register("enforcements", views.EnforcementViewSet, basename="enforcement"
 
 urlpatterns = [
     path(
-        "people/<int:person_id>/contacts/",
+        "people/<dbid:person_id>/contacts/",
         views.PersonContactsView.as_view(),
         name="person-contacts",
     ),

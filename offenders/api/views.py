@@ -24,7 +24,6 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.viewsets import GenericViewSet
 
 from offenders import services
 from offenders.models import (
@@ -47,6 +46,7 @@ from rrcase.audit.services import audit_record
 
 from . import filters
 from .auth import ApiTokenAuthentication, SignedInWithSecondFactor
+from .base import BAD_REQUEST, ApiViewSet, OutputModelSerializer
 
 _SCOPED_BASES: set[str] = set()
 
@@ -97,9 +97,7 @@ class _Scoped(GenericAPIView):
 _SCOPED_BASES.update({"_PeopleBase", "_PersonRecords"})
 
 
-class _PeopleBase(_Scoped, GenericViewSet):
-    lookup_value_converter = "int"
-
+class _PeopleBase(_Scoped, ApiViewSet):
     def get_queryset(self) -> QuerySet[Person]:
         return person_list_for(self.request.user).select_related("lead_agency")
 
@@ -120,10 +118,8 @@ class _PersonRecords(_Scoped):
         return queryset
 
 
-class _PersonRecordBase(_PersonRecords, GenericViewSet):
+class _PersonRecordBase(_PersonRecords, ApiViewSet):
     """List and detail of one kind of record."""
-
-    lookup_value_converter = "int"
 
     def list(self, request: Request) -> Response:
         return self._list(person_of="person_id")
@@ -150,7 +146,7 @@ class _PersonRecordBase(_PersonRecords, GenericViewSet):
 class PersonViewSet(_PeopleBase):
     """People the signed-in user may see."""
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(OutputModelSerializer):
         lead_agency: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
             slug_field="code", read_only=True
         )
@@ -197,7 +193,7 @@ class PersonViewSet(_PeopleBase):
 class CohortMembershipViewSet(_PersonRecordBase):
     """Cohort memberships (IOM, PPO, DIP, MAPPA, SGV, ASB)."""
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(OutputModelSerializer):
         class Meta:
             model = CohortMembership
             ref_name = "CohortMembership"
@@ -226,7 +222,7 @@ class CohortMembershipViewSet(_PersonRecordBase):
 class DisposalViewSet(_PersonRecordBase):
     """Sentences and out-of-court disposals, with the Probation Reset two-thirds date."""
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(OutputModelSerializer):
         two_thirds_date = serializers.DateField(read_only=True, allow_null=True)
 
         class Meta:
@@ -260,7 +256,7 @@ class DisposalViewSet(_PersonRecordBase):
 class OffenceViewSet(_PersonRecordBase):
     """Offences and their outcomes."""
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(OutputModelSerializer):
         class Meta:
             model = Offence
             ref_name = "Offence"
@@ -281,7 +277,7 @@ class OffenceViewSet(_PersonRecordBase):
     audit_name = "offences"
 
 
-class ContactOutputSerializer(serializers.ModelSerializer):
+class ContactOutputSerializer(OutputModelSerializer):
     agency: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
@@ -318,7 +314,7 @@ class ContactViewSet(_PersonRecordBase):
 class AssessmentViewSet(_PersonRecordBase):
     """Risk assessments: RoSH, OGRS3, OVP and the predicted 3-month rate."""
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(OutputModelSerializer):
         class Meta:
             model = RiskAssessment
             ref_name = "Assessment"
@@ -343,7 +339,7 @@ class AssessmentViewSet(_PersonRecordBase):
 class EnforcementViewSet(_PersonRecordBase):
     """Warning letters, breaches, recalls, arrests and civil orders."""
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(OutputModelSerializer):
         agency: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
             slug_field="code", read_only=True
         )
@@ -414,7 +410,9 @@ class PersonContactsView(_PersonRecords):
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: ContactOutputSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={201: ContactOutputSerializer, 400: BAD_REQUEST}
+    )
     def post(self, request: Request, person_id: int) -> Response:
         person = person_get_for(request.user, person_id, for_change=True)
         data = self.InputSerializer(data=request.data)

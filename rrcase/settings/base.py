@@ -318,11 +318,16 @@ JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 # MAPPA level 2 cases are reviewed at least every 16 weeks, level 3 every 8 (DOMAIN.md).
 MAPPA_REVIEW_WEEKS = {2: 16, 3: 8}
 
+# Every API view, the schema included, takes the same credentials (docs/api.md):
+# an API token, or a session that has passed the second factor. The token class
+# comes first so that a call without credentials is a 401 with its challenge.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "offenders.api.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["offenders.api.auth.SignedInWithSecondFactor"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "EXCEPTION_HANDLER": "rrcase.audit.denials.api_exception_handler",
@@ -333,11 +338,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Shared case record for reducing re-offending. OFFICIAL-SENSITIVE.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["offenders.api.auth.SignedInWithSecondFactor"],
     # /api/docs/: Swagger UI from drf-spectacular-sidecar's static files, no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Ids in API paths (offenders/api/base.py): digits that fit a bigint.
+    "PATH_CONVERTER_OVERRIDES": {
+        "dbid": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
 }
 
 GUARDIAN_RAISE_403 = False
