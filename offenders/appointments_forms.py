@@ -98,7 +98,7 @@ class AppointmentForm(_SharedRecordForm, _SlotForm):
     )
     sensitivity = forms.ChoiceField(label="Who may see this", choices=Sensitivity.choices)
     # Set when the user has seen the clash warning and books anyway.
-    clash_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    clash_confirmed = forms.CharField(required=False, max_length=120, widget=forms.HiddenInput)
 
     field_order = [
         "kind", "starts_on", "start_time", "end_time", "place", "officer", "joint_agency",
@@ -147,7 +147,7 @@ class RescheduleForm(_SlotForm):
         error_messages={"required": "Enter why the appointment is being moved"},
         help_text="This stays in the appointment's history",
     )
-    clash_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    clash_confirmed = forms.CharField(required=False, max_length=120, widget=forms.HiddenInput)
 
 
 class CancelForm(forms.Form):

@@ -10,6 +10,7 @@ and a link back that needs signing in. Never a name or notes.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -28,7 +29,7 @@ def calendar_for(rows: Iterable[dict[str, Any]], *, base_url: str) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", "rrcase appointments")
     # Ask calendar apps to look again every hour.
-    calendar.add("refresh-interval", "PT1H", parameters={"VALUE": "DURATION"})
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     root = base_url.rstrip("/")
     for row in rows:
