@@ -339,4 +339,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ContactOutcomeEnum": "offenders.models.ContactOutcome",
     "EnforcementKindEnum": "offenders.models.EnforcementKind",
     "OffenceOutcomeEnum": "offenders.models.OffenceOutcome",
+    # Appointments (offenders/api/appointments.py).
+    "AppointmentKindEnum": "offenders.models.APPOINTMENT_KIND_CHOICES",
+    "AppointmentStatusEnum": "offenders.models.AppointmentStatus",
+    "AppointmentOutcomeEnum": "offenders.models.AppointmentOutcome",
+    "AppointmentOutcomeInputEnum": "offenders.appointments_forms.OUTCOME_CHOICES",
 }
