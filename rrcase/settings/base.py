@@ -304,6 +304,7 @@ SERVICE_PHASE = "beta"
 DEMO_SEEDERS = [
     "rrcase.access.demo.seed",
     "offenders.demo.seed",
+    "offenders.appointments_demo.seed",
     "panels.demo.seed",
     "pathways.demo.seed",
 ]
