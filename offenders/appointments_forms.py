@@ -129,7 +129,7 @@ class DiaryBookForm(AppointmentForm):
     reference = forms.CharField(
         label="Case reference (CRN)",
         max_length=32,
-        help_text="The person's nDelius CRN or local reference, for example N100001",
+        help_text="The person’s nDelius CRN or local reference, for example X123456",
         error_messages={"required": "Enter the person's case reference"},
     )
     field_order = ["reference", *AppointmentForm.field_order]

@@ -204,9 +204,10 @@ def diary_book(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _unacceptable_absences(appointment: Appointment) -> int:
+def _unacceptable_absences(request: HttpRequest, appointment: Appointment) -> int:
     """Unacceptable absences in the 12 months to this appointment's, when this
-    one was one: the count that prompts enforcement."""
+    one was one: the count that prompts enforcement. Only contacts of classes
+    the user's agency may see are counted, so the number reveals no others."""
     if appointment.outcome not in (
         AppointmentOutcome.UNACCEPTABLE_ABSENCE,
         AppointmentOutcome.FAILED_TO_ATTEND,
@@ -223,13 +224,14 @@ def _unacceptable_absences(appointment: Appointment) -> int:
         outcome=ContactOutcome.MISSED_UNACCEPTABLE,
         occurred_on__gt=since,
         occurred_on__lte=day,
+        sensitivity__in=visible_sensitivities(agency_of(request.user)),
     ).count()
 
 
 @person_role_required
 def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = diary.appointment_get_for(request.user, appointment_id)
-    absences = _unacceptable_absences(appointment)
+    absences = _unacceptable_absences(request, appointment)
     started = appointment.starts_at <= timezone.now()
     may_change = selectors.person_may_change(request.user, appointment.person)
     enforcement_link = ""
