@@ -790,3 +790,152 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# --- Appointments and the diary (docs/decisions.md "Appointments") -------------------
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    RESCHEDULED = "rescheduled", "Rescheduled"
+    CANCELLED = "cancelled", "Cancelled"
+    DONE = "done", "Outcome recorded"
+
+
+class AppointmentOutcome(models.TextChoices):
+    ATTENDED = "attended", "Attended"
+    ACCEPTABLE_ABSENCE = "acceptable_absence", "Acceptable absence"
+    UNACCEPTABLE_ABSENCE = "unacceptable_absence", "Unacceptable absence"
+    FAILED_TO_ATTEND = "failed_to_attend", "Failed to attend"
+    RESCHEDULED_BY_US = "rescheduled_by_us", "Rescheduled by us"
+
+
+# The contact an outcome becomes, so compliance, alerts and KPIs read it as they
+# read every logged contact. A failure to attend with no reason given is an
+# unacceptable absence until a reason is accepted (DOMAIN.md enforcement).
+# "Rescheduled by us" is not the person's contact at all: no contact is made.
+OUTCOME_CONTACT: dict[str, str] = {
+    AppointmentOutcome.ATTENDED: ContactOutcome.ATTENDED,
+    AppointmentOutcome.ACCEPTABLE_ABSENCE: ContactOutcome.MISSED_ACCEPTABLE,
+    AppointmentOutcome.UNACCEPTABLE_ABSENCE: ContactOutcome.MISSED_UNACCEPTABLE,
+    AppointmentOutcome.FAILED_TO_ATTEND: ContactOutcome.MISSED_UNACCEPTABLE,
+}
+
+# Every contact kind but a case note can be booked.
+APPOINTMENT_KIND_CHOICES = [(v, label) for v, label in ContactKind.choices if v != ContactKind.NOTE]
+# A person in custody is seen in prison or called there, nothing else.
+CUSTODY_KINDS = (ContactKind.PRISON_VISIT, ContactKind.PHONE)
+NOTES_MAX = 2000
+REASON_MAX = 500
+
+
+class Appointment(models.Model):
+    """A contact booked for the future: who sees the person, when, where.
+
+    Not a Contact until its outcome is recorded: then appointment_outcome_record
+    makes the Contact (`contact`), so compliance, alerts and KPIs, which read
+    contacts only, never count what has not happened. A reschedule ends this
+    row (status rescheduled) and books a new one pointing back at it, so the
+    history of a booking is the chain of `rescheduled_from`."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="appointments")
+    kind = models.CharField(max_length=20, choices=APPOINTMENT_KIND_CHOICES)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    place = models.CharField(max_length=200)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    # The booking agency (the officer's), and the partner for a joint visit.
+    agency = models.ForeignKey("access.Agency", on_delete=models.PROTECT, related_name="+")
+    joint_agency = models.ForeignKey(
+        "access.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # varchar: PostgreSQL itself refuses text past the bound.
+    notes = models.CharField(max_length=NOTES_MAX, blank=True)
+    sensitivity = models.CharField(
+        max_length=20, choices=Sensitivity.choices, default=Sensitivity.STANDARD
+    )
+    status = models.CharField(
+        max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    outcome = models.CharField(max_length=20, choices=AppointmentOutcome.choices, blank=True)
+    # Why it was cancelled or rescheduled, or the reason for an acceptable absence.
+    reason = models.CharField(max_length=REASON_MAX, blank=True)
+    contact = models.OneToOneField(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointment"
+    )
+    rescheduled_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_to"
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    booked_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="note"), name="appointment_is_not_a_case_note"
+            ),
+            # An outcome once recorded; "rescheduled by us" only on a rescheduled row.
+            models.CheckConstraint(
+                condition=Q(status="done", outcome__gt="")
+                | Q(status="rescheduled", outcome__in=["", "rescheduled_by_us"])
+                | Q(status__in=["booked", "cancelled"], outcome=""),
+                name="appointment_outcome_matches_status",
+            ),
+        ]
+        indexes = [
+            # The diary: one officer's appointments in a day or week.
+            models.Index(fields=["officer", "starts_at"], name="appointment_officer_at"),
+            models.Index(fields=["person", "starts_at"], name="appointment_person_at"),
+            # "Outcomes to log": booked and started, a small set however large the table.
+            models.Index(
+                fields=["officer", "starts_at"],
+                condition=Q(status="booked"),
+                name="appointment_booked_officer",
+            ),
+            models.Index(
+                fields=["agency", "starts_at"],
+                condition=Q(status="booked"),
+                name="appointment_booked_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class CalendarFeed(models.Model):
+    """A user's private calendar feed (offenders.diary_views.calendar_feed):
+    an unguessable URL their own calendar app polls. Only a SHA-256 of the
+    token is kept; the URL is shown once, when made. Revoking deletes nothing
+    but the token's use: revoked_at set, the URL answers 404."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(revoked_at__isnull=True), name="one_live_feed_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed {self.pk} of user {self.user_id}"

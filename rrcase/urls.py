@@ -14,6 +14,7 @@ urlpatterns = [
     path("panels/", include("panels.urls")),
     path("api/v1/panels/", include("panels.api")),
     path("", include("offenders.urls")),
+    path("", include("offenders.appointments_urls")),
     path("admin/", admin.site.urls),
     path("imports/", include("offenders.imports_urls")),
     path("api/v1/", include("offenders.api.urls")),

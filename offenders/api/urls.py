@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from . import views
+from . import appointments, views
 from .base import api_router
 
 app_name = "api"
@@ -18,6 +18,7 @@ router.register("offences", views.OffenceViewSet, basename="offence")
 router.register("contacts", views.ContactViewSet, basename="contact")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("enforcements", views.EnforcementViewSet, basename="enforcement")
+router.register("appointments", appointments.AppointmentViewSet, basename="appointment")
 
 urlpatterns = [
     path(

@@ -17,7 +17,7 @@ import pathways.selectors
 from rrcase.access.selectors import agency_of
 from rrcase.audit.selectors import person_access_log_for
 
-from .. import alerts, selectors
+from .. import alerts, appointments_selectors, selectors
 from ..models import Cohort, Person
 from .access import person_role_required
 
@@ -101,6 +101,8 @@ def overview(request: HttpRequest, person_id: int) -> HttpResponse:
         reset_exemptions=selectors.reset_exemptions(person, memberships),
         overlap=len({m.cohort for m in memberships}) > 1,
         may_merge=selectors.person_may_merge(request.user, person),
+        appointments=appointments_selectors.person_upcoming_for(request.user, person),
+        now=timezone.now(),
     )
 
 

@@ -19,7 +19,7 @@ from rrcase.access.models import Role
 from rrcase.access.roles import PERSON_WRITE_ROLES
 from rrcase.access.selectors import agency_of, role_of, visible_sensitivities
 
-from .. import selectors, services
+from .. import appointments_views, selectors, services
 from ..forms import (
     AssessmentForm,
     BragForm,
@@ -298,7 +298,11 @@ def contact(request: HttpRequest, person_id: int) -> HttpResponse:
 def enforcement(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(request.user, person_id, for_change=True)
     classes = visible_sensitivities(agency_of(request.user))
-    form = EnforcementForm(request.POST or None, visible_classes=classes)
+    form = EnforcementForm(
+        request.POST or None,
+        visible_classes=classes,
+        initial=appointments_views.enforcement_initial(request, person),
+    )
     return _write_page(
         request,
         person,

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from rrcase.access.roles import IMPORT_ROLES
+from rrcase.access.roles import IMPORT_ROLES, PERSON_READ_ROLES
 from rrcase.access.selectors import role_of
 
 # The service navigation: (label, url name, URL prefix that marks it active,
@@ -15,6 +15,7 @@ from rrcase.access.selectors import role_of
 NAVIGATION: list[tuple[str, str, str, frozenset[str] | None]] = [
     ("Home", "core:home", "/", None),
     ("Cases", "offenders:case-list", "/cases/", None),
+    ("Diary", "diary:day", "/diary/", PERSON_READ_ROLES),
     ("Reports", "reporting:list", "/reports/", None),
     ("Referrals", "pathways:inbox", "/referrals/", None),
     ("Services", "pathways:services", "/services/", None),

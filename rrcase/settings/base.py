@@ -360,6 +360,7 @@ SERVICE_PHASE = "beta"
 DEMO_SEEDERS = [
     "rrcase.access.demo.seed",
     "offenders.demo.seed",
+    "offenders.appointments_demo.seed",
     "panels.demo.seed",
     "pathways.demo.seed",
 ]
@@ -404,4 +405,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ContactOutcomeEnum": "offenders.models.ContactOutcome",
     "EnforcementKindEnum": "offenders.models.EnforcementKind",
     "OffenceOutcomeEnum": "offenders.models.OffenceOutcome",
+    # Appointments (offenders/api/appointments.py).
+    "AppointmentKindEnum": "offenders.models.APPOINTMENT_KIND_CHOICES",
+    "AppointmentStatusEnum": "offenders.models.AppointmentStatus",
+    "AppointmentOutcomeEnum": "offenders.models.AppointmentOutcome",
+    "AppointmentOutcomeInputEnum": "offenders.appointments_forms.OUTCOME_CHOICES",
 }
