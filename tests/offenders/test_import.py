@@ -299,16 +299,56 @@ def test_several_problems_in_one_row_are_one_reject_with_reasons_joined(tmp_path
     )
 
 
-def test_the_import_is_one_audit_event_not_one_per_row(tmp_path, probation):
+def test_the_import_is_one_summary_event_and_one_event_per_person_and_file(tmp_path, probation):
     before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
-    assert run(write(tmp_path / "in", GOOD)) == 0
+    assert run(write(tmp_path / "in", GOOD), "--operator", "Sam Ops", "--reason", "CHG-1") == 0
     (event,) = AuditEvent.objects.filter(details__import="csv")
     assert event.action == "collect"
     assert event.details["files"]["offences.csv"]["created"] == 2
     assert event.details["rejected"] == 0
-    # Per person, only the lead agency grants (the access model's own record).
+    # The command line names who ran it.
+    assert event.details["operator"]["name"] == "Sam Ops"
+    assert event.details["operator"]["reason"] == "CHG-1"
+    assert event.details["operator"]["os_user"]
+    assert event.actor_username.startswith("Sam Ops (")
+    # Per person: what this import created about them, file by file (not a row each).
+    alan = Person.objects.get(reference="P1")
+    per_person = AuditEvent.objects.filter(id__gt=before, person_id=alan.pk).exclude(action="grant")
+    assert {(e.details["file"], e.action) for e in per_person} == {
+        ("people.csv", "collect"),
+        ("offences.csv", "collect"),
+        ("disposals.csv", "collect"),
+        ("cohorts.csv", "collect"),
+        ("assessments.csv", "collect"),
+    }
+    offences = per_person.get(details__file="offences.csv")
+    assert offences.details["created"] == ["O1"]
+    assert offences.details["import"] == event.details["import_id"]
+    assert event.details["people_events"] == 9  # 2 + 2 + 2 + 2 + 1
     others = AuditEvent.objects.filter(id__gt=before).exclude(pk=event.pk)
-    assert set(others.values_list("action", flat=True)) == {"grant"}
+    assert set(others.values_list("action", flat=True)) == {"grant", "collect"}
+
+
+def test_a_changed_person_is_in_their_audit_trail_with_the_fields_changed(tmp_path, probation):
+    assert run(write(tmp_path / "a", GOOD)) == 0
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    changed = {
+        "people": ["P1,PNC/1,Alan,Smythe,1990-01-03,male,White British,police", GOOD["people"][1]],
+        "offences": ["P1,O1,2023-01-01,shoplifting,conviction,2023-03-01", GOOD["offences"][1]],
+    }
+    assert run(write(tmp_path / "b", changed)) == 0
+    alan = Person.objects.get(reference="P1")
+    events = AuditEvent.objects.filter(id__gt=before, person_id=alan.pk)
+    person_event = events.get(details__file="people.csv")
+    assert person_event.action == "alter"
+    assert person_event.details["fields"] == ["family_name", "date_of_birth"]
+    assert person_event.details["before"] == {"family_name": "Smith", "date_of_birth": "1990-01-02"}
+    assert person_event.details["after"] == {"family_name": "Smythe", "date_of_birth": "1990-01-03"}
+    offence_event = events.get(details__file="offences.csv")
+    assert offence_event.details["updated"] == {"O1": ["outcome_date"]}
+    # Beth's rows were unchanged: nothing about her.
+    beth = Person.objects.get(reference="P2")
+    assert not AuditEvent.objects.filter(id__gt=before, person_id=beth.pk).exists()
 
 
 def test_rows_are_read_and_written_in_batches_with_lines_in_order(tmp_path, probation, monkeypatch):
