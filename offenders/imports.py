@@ -73,6 +73,7 @@ from .models import (
     Gender,
     ImportRun,
     ImportRunStatus,
+    Involvement,
     InvolvementReason,
     IomStrand,
     Offence,
@@ -615,6 +616,7 @@ class _Plan:
     def __init__(self, spec: FileSpec, header: list[str]) -> None:
         model = spec.model
         self.spec = spec
+        self.spec_header = frozenset(header)
         columns = [c for c in map(spec.column, header) if c.field]
         compared = [c for c in columns if c.field not in spec.unique_fields]
         keyed = [c for c in columns if c.field in spec.unique_fields]
@@ -972,6 +974,17 @@ class _Importer:
         self._audit_people(plan, audited)
         if spec.name == "assessments":
             self._refresh_rosh({values[plan.link_index] for values in written})
+        if spec.name == "cohorts" and "end_date" in plan.spec_header:
+            today = timezone.localdate()
+            self._end_cohort_access(
+                [
+                    current[0]
+                    for values, current, row in audited
+                    if current is not None
+                    and row.values.get("end_date") is not None
+                    and row.values["end_date"] <= today
+                ]
+            )
 
     def _audit_people(
         self, plan: _Plan, audited: list[tuple[list[Any], tuple[Any, ...] | None, _Row]]
@@ -1103,6 +1116,26 @@ class _Importer:
                 justification="Lead agency changed by import",
             )
             self.lead_changes += 1
+
+    def _end_cohort_access(self, membership_ids: list[int]) -> None:
+        """A membership this import ended takes with it the access its partner
+        agencies had from it (as services.cohort_deselect does): access ends
+        with the reason for it (rrcase.access.live_reasons). One query a batch;
+        each ending is the usual `revoke` event."""
+        if not membership_ids:
+            return
+        sources = [f"cohort:{pk}" for pk in membership_ids]
+        for involvement in Involvement.objects.filter(
+            reason=InvolvementReason.COHORT, source__in=sources, ended_at__isnull=True
+        ).select_related("person", "agency"):
+            services.involvement_end(
+                person=involvement.person,
+                agency=involvement.agency,
+                reason=involvement.reason,
+                source=involvement.source,
+                by=self.by,
+                justification="Cohort membership ended (import)",
+            )
 
     @staticmethod
     def _refresh_rosh(person_ids: set[int]) -> None:
