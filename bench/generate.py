@@ -116,6 +116,7 @@ def generate(people: int, *, seed: int = 2026, today: date | None = None) -> Cou
     ids = range(first_person, first_person + people)
     leads: dict[int, Agency] = {}
     cohorts_of: dict[int, list[tuple[int, str]]] = {}
+    live_cohorts_of: dict[int, list[tuple[int, str]]] = {}
     now = datetime.now(tz=UTC)
     category = weighted(rng, CATEGORIES)  # type: ignore[arg-type]
     outcome = weighted(rng, OUTCOMES)  # type: ignore[arg-type]
@@ -244,6 +245,8 @@ def generate(people: int, *, seed: int = 2026, today: date | None = None) -> Cou
                     if end is not None and end > today:
                         end = None
                     cohorts_of.setdefault(pid, []).append((membership_id, cohort))
+                    if end is None:  # live: its partner agencies have access (below)
+                        live_cohorts_of.setdefault(pid, []).append((membership_id, cohort))
                     yield (membership_id, pid, cohort, start, end,
                            rng.choice(["fixed", "flex", "free"]) if cohort == "iom" else "",
                            rng.choice([1, 2, 3]) if cohort == "mappa" else None,
@@ -293,12 +296,14 @@ def generate(people: int, *, seed: int = 2026, today: date | None = None) -> Cou
             counts,
         )  # fmt: skip
 
-        # Grants: the lead agency (view and change) and each cohort's partner agencies.
+        # Grants: the lead agency (view and change) and each live cohort
+        # membership's partner agencies. An ended membership gives none: access
+        # ends with the reason for it (rrcase.access.live_reasons).
         involvements: list[tuple[int, int, str, str, bool]] = []
         for pid in ids:
             lead = leads[pid]
             involvements.append((pid, lead.pk, "lead", "", True))
-            for membership, cohort in cohorts_of.get(pid, []):
+            for membership, cohort in live_cohorts_of.get(pid, []):
                 for kind in COHORT_PARTNER_AGENCY_KINDS[cohort]:
                     partner = by_kind.get(kind)
                     if partner is not None and partner.pk != lead.pk:

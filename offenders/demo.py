@@ -182,10 +182,6 @@ def _seed(rng: random.Random, today: date, agencies: dict[str, Agency]) -> None:
                     deselection_reason="Engaged well and completed order" if end else "",
                 )
             )  # fmt: skip
-            for partner_kind in services.COHORT_PARTNER_AGENCY_KINDS[cohort]:
-                partner = by_kind[partner_kind]
-                if partner != person.lead_agency:
-                    grants.append((person, partner, InvolvementReason.COHORT, True))
 
         # Offending over the last three years and a little before.
         for k in range(rng.choice([1, 2, 3, 4, 5, 6, 8, 10, 14])):
@@ -339,6 +335,7 @@ def _seed(rng: random.Random, today: date, agencies: dict[str, Agency]) -> None:
         batch_size=1000,
     )
     CohortMembership.objects.bulk_create(memberships, batch_size=2000)
+    _cohort_grants(memberships, by_kind, today)
     Offence.objects.bulk_create(offences, batch_size=2000)
     Disposal.objects.bulk_create(disposals, batch_size=2000)
     RiskAssessment.objects.bulk_create(assessments, batch_size=2000)
@@ -346,3 +343,25 @@ def _seed(rng: random.Random, today: date, agencies: dict[str, Agency]) -> None:
     Contact.objects.bulk_create(contacts, batch_size=2000)
     Enforcement.objects.bulk_create(enforcements, batch_size=2000)
     services.involvements_start_bulk(rows=grants, by=None, justification="Demo borough seed")
+
+
+def _cohort_grants(
+    memberships: list[CohortMembership], by_kind: dict[str, Agency], today: date
+) -> None:
+    """Partner agencies' access for each live membership, from that membership
+    (source `cohort:<id>`), as services.cohort_adopt gives it. An ended
+    membership leaves none: its de-selection ended it (cohort_deselect), and
+    access ends with the reason for it (rrcase.access.live_reasons). One bulk
+    grant per membership, since each has its own source."""
+    for membership in memberships:
+        if membership.end_date is not None and membership.end_date <= today:
+            continue
+        services.involvements_start_bulk(
+            rows=[
+                (membership.person, by_kind[kind], InvolvementReason.COHORT, True)
+                for kind in services.COHORT_PARTNER_AGENCY_KINDS[membership.cohort]
+            ],
+            by=None,
+            source=f"cohort:{membership.pk}",
+            justification=f"Partner agency for the {membership.get_cohort_display()} cohort",
+        )

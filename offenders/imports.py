@@ -15,9 +15,22 @@ upload page's Celery task (`import_run_execute`). The contract (DESIGN.md
 - files stream: rows are read, checked and written in batches of
   BATCH_SIZE, and people are looked up a batch at a time.
 
-Nothing here writes one audit row per imported row: the import records one
-summary event (counts, file names, rejects). New people's lead-agency grants
-go through `involvements_start_bulk`, which records each grant as usual.
+Who may change what (SECURITY.md "Imports are writes like any other"): an
+import run by a user (`by`, the Imports page) may create people, led by the
+user's own agency, and may update only people the user's agency may change —
+`offenders.selectors.person_change_scope_for`, the rule the edit pages use,
+asked once a batch for the people the batch names. Every other row is rejected
+with one neutral reason (NOT_YOURS) whether or not the person exists, so the
+rejects and the counts say nothing about other agencies' records; each refusal
+of an existing person is an `access_denied` event on that person, dry runs
+included. Only the lead agency's own import moves the lead. `manage.py
+import_data` (by=None) is the operator's tool and keeps full rights; it names
+the operator in the audit trail.
+
+Audit: one summary event per import (counts, file names, rejects) and one event
+per person created or changed, per file and batch, naming the fields changed
+(written in bulk, `audit_record_many`). New people's lead-agency grants go
+through `involvements_start_bulk`, which records each grant as usual.
 """
 
 from __future__ import annotations
@@ -41,13 +54,19 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from rrcase.access.models import Agency
 from rrcase.access.selectors import agency_of
-from rrcase.audit.models import Action
-from rrcase.audit.services import audit_record
+from rrcase.audit.models import Action, AuditEvent
+from rrcase.audit.services import (
+    audit_event,
+    audit_record,
+    audit_record_copy,
+    audit_record_many,
+)
 from rrcase.core import jobs
 from rrcase.exports import spreadsheet_safe_value
 
@@ -62,6 +81,7 @@ from .models import (
     Gender,
     ImportRun,
     ImportRunStatus,
+    Involvement,
     InvolvementReason,
     IomStrand,
     Offence,
@@ -71,6 +91,7 @@ from .models import (
     RiskAssessment,
     Rosh,
 )
+from .selectors import person_change_scope_for
 
 BATCH_SIZE = 2000
 FILE_ORDER = ("people", "offences", "disposals", "cohorts", "assessments")
@@ -78,6 +99,9 @@ REJECTS_HEADER = ("file", "line", "reason")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"\d+")
 _DECIMAL = re.compile(r"\d+(\.\d+)?|\.\d+")
+# The one reason a user's import gives for a row about a person its agency may
+# not change, whether or not that person exists: nothing more is said.
+NOT_YOURS = "not a record your agency can update"
 
 
 # Foreign keys are compared by their column (person_id) and written by name.
@@ -600,6 +624,7 @@ class _Plan:
     def __init__(self, spec: FileSpec, header: list[str]) -> None:
         model = spec.model
         self.spec = spec
+        self.spec_header = frozenset(header)
         columns = [c for c in map(spec.column, header) if c.field]
         compared = [c for c in columns if c.field not in spec.unique_fields]
         keyed = [c for c in columns if c.field in spec.unique_fields]
@@ -653,8 +678,37 @@ class _Importer:
         dry_run: bool,
         rejects: _Rejects,
         progress: Callable[[int], None] | None,
+        operator: str = "",
+        import_id: str = "",
     ) -> None:
         self.by = by
+        self.import_id = import_id
+        # A user's import is held to what the user's agency may change; the
+        # operator's command line import (by=None) is not.
+        self.scoped = by is not None
+        self.agency = agency_of(by) if by is not None else None
+        # person ids the scope has been asked about, and those it allows
+        self.scope_checked: set[int] = set()
+        self.changeable: set[int] = set()
+        # person_refs this import creates (allowed to later files whatever the scope)
+        self.created_refs: set[str] = set()
+        # (file, line, person id) of rows refused on an existing person: each an
+        # access_denied event once the import is over (dry runs too).
+        self.denied: list[tuple[str, int, int]] = []
+        # The per-person audit events of this import, all from one template
+        # (audit_event once, not a membership lookup per event).
+        template = audit_event(action=Action.ALTER, actor=by, actor_username=operator)
+        self._event_base = {
+            "actor": template.actor,
+            "actor_username": template.actor_username,
+            "agency_id": template.agency_id,
+            "ip_address": template.ip_address,
+            "request_id": template.request_id,
+            "object_type": Person._meta.label_lower,
+        }
+        self.people_audited = 0
+        # person id -> file name -> what this import did (write_person_events)
+        self.person_changes: dict[int, dict[str, dict[str, Any]]] = {}
         self.partial = partial
         # Rows are written while this is true. An all-or-nothing import stops
         # writing at its first reject (everything is rolled back anyway) and
@@ -673,9 +727,11 @@ class _Importer:
         # pathways outcomes rather than the file.
         self.end_statuses_from_outcomes = 0
         self._copy_tables: set[str] = set()
+        self._file = ""
 
     # One file, in batches.
     def run_file(self, spec: FileSpec, path: Path, summary: FileSummary) -> None:
+        self._file = spec.name
         header: list[str] = []
         batch: list[_Row] = []
         plans: list[_Plan] = []  # made once the header has been read
@@ -735,12 +791,67 @@ class _Importer:
             self.people.update(found)
             self.not_people.update(wanted - found.keys())
         people = self.people
+        if self.scoped:
+            # Unknown and not-yours read the same: the rejects and the counts
+            # must not tell the uploader which references exist.
+            self._ask_scope([i for r in batch if (i := people.get(r.person_ref)) is not None])
+            for row in batch:
+                if row.person_ref and not self._may_change(row.person_ref):
+                    row.problems.append(f"person_ref {_shown(row.person_ref)}: {NOT_YOURS}")
+                    person_id = people.get(row.person_ref)
+                    if person_id is not None:
+                        self.denied.append((f"{self._file}.csv", row.line, person_id))
+            return
         for row in batch:
             if row.person_ref and row.person_ref not in people:
                 row.problems.append(
                     f"unknown person_ref {_shown(row.person_ref)}: not in the database "
                     "nor among this import's accepted people.csv rows"
                 )
+
+    def _ask_scope(self, person_ids: list[int]) -> None:
+        """Learn which of these people the user's agency may change: one query
+        for those not asked about before (person_change_scope_for, the edit
+        pages' rule)."""
+        todo = [i for i in person_ids if i not in self.scope_checked]
+        if not todo or self.by is None:
+            return
+        self.scope_checked.update(todo)
+        # One array parameter, not a placeholder per id: half the time a batch.
+        ids = RawSQL("SELECT unnest(%s::bigint[])", [todo])
+        self.changeable.update(
+            person_change_scope_for(self.by).filter(pk__in=ids).values_list("pk", flat=True)
+        )
+
+    def _may_change(self, person_ref: str) -> bool:
+        if person_ref in self.created_refs:
+            return True
+        person_id = self.people.get(person_ref)
+        return person_id is not None and person_id in self.changeable
+
+    def _scope_problem(self, row: _Row, current: tuple[Any, ...] | None) -> str:
+        """Why a user's import may not take this people.csv row, or "". `current`
+        is the stored (id, …, lead_agency_id) or None. Checked in an order that
+        gives the same answer for a person the agency may not change as for one
+        that does not exist (docs/import.md "Whose records an import may change")."""
+        own = self.agency
+        if own is None:
+            return "only members of an agency can import people"
+        named: Agency | None = row.values.get("lead_agency")
+        if current is not None and current[0] in self.changeable:
+            if named is not None and named.pk != current[-1] and current[-1] != own.pk:
+                return "only the lead agency's own import can move the lead agency"
+            return ""
+        if named is not None and named.pk != own.pk:
+            return (
+                f"lead_agency {_shown(named.code)} is not your agency: an import adds "
+                f"people led by your own agency ({own.code}) only"
+            )
+        if current is not None:
+            self.denied.append(("people.csv", row.line, current[0]))
+            return f"person_ref {_shown(row.values['person_ref'])}: {NOT_YOURS}"
+        row.values["lead_agency"] = own  # a new person is led by the importing agency
+        return ""
 
     def _resolve_lead_agencies(self, batch: list[_Row]) -> None:
         for row in batch:
@@ -786,6 +897,11 @@ class _Importer:
         by_reference = spec.unique_fields == ("reference",)
         reference = spec.key[0]
         natural_key = spec.key[1:]
+        scoped = self.scoped
+        if scoped and (is_people or by_reference):
+            # People rows update the stored person; an offence or disposal held
+            # under its reference belongs to its stored person (its last field).
+            self._ask_scope([c[0] if is_people else c[-1] for c in existing.values()])
 
         new: list[tuple[Any, ...]] = []
         changed: list[tuple[Any, ...]] = []
@@ -798,6 +914,10 @@ class _Importer:
             if is_people:
                 key: tuple[Any, ...] = (row.values[reference],)
                 current = existing.get(key)
+                problem = self._scope_problem(row, current) if scoped else ""
+                if problem:
+                    self._reject(spec, row.line, [problem], summary)
+                    continue
                 problem, lead_id, grant_to = self._lead_agency(row, current, lead_moves)
                 if problem:
                     self._reject(spec, row.line, [problem], summary)
@@ -813,6 +933,15 @@ class _Importer:
                 else:
                     key = (person_id, *(row.values[k] for k in natural_key))
                 current = existing.get(key)
+                if scoped and by_reference and current is not None:
+                    held_by = current[-1]
+                    if held_by != person_id and held_by not in self.changeable:
+                        # Moving another agency's offence or disposal to one of
+                        # ours would take it over: refused, in the same words.
+                        self.denied.append((spec.filename, row.line, held_by))
+                        problem = f"{reference} {_shown(str(key[0]))}: {NOT_YOURS}"
+                        self._reject(spec, row.line, [problem], summary)
+                        continue
             candidates.append((values, current, row))
             if plan.end_statuses:
                 if current is not None:
@@ -822,15 +951,19 @@ class _Importer:
                     end_rows.append(values)
         from_outcomes = self._end_statuses(plan, end_rows) if end_rows else set()
 
+        audited: list[tuple[list[Any], tuple[Any, ...] | None, _Row]] = []
         for values, current, row in candidates:
             if current is None:
                 summary.created += 1
                 new.append((*values, *plan.key_values(row)))
                 if is_people:
                     people.setdefault(row.values[reference], None)
+                    self.created_refs.add(row.values[reference])
+                audited.append((values, current, row))
             elif tuple(values) != current[1:]:
                 summary.updated += 1
                 changed.append((*values, *plan.key_values(row)))
+                audited.append((values, current, row))
             else:
                 summary.unchanged += 1
                 continue
@@ -848,9 +981,107 @@ class _Importer:
         if is_people:
             for key, id_ in ids.items():
                 people[key[0]] = id_
+                self.changeable.add(id_)  # created by, or updated with, this user's rights
             self._grant_leads(plan, ids, written, grants, lead_moves)
+        self._audit_people(plan, audited)
         if spec.name == "assessments":
             self._refresh_rosh({values[plan.link_index] for values in written})
+        if spec.name == "cohorts" and "end_date" in plan.spec_header:
+            today = timezone.localdate()
+            self._end_cohort_access(
+                [
+                    current[0]
+                    for values, current, row in audited
+                    if current is not None
+                    and row.values.get("end_date") is not None
+                    and row.values["end_date"] <= today
+                ]
+            )
+
+    def _audit_people(
+        self, plan: _Plan, audited: list[tuple[list[Any], tuple[Any, ...] | None, _Row]]
+    ) -> None:
+        """Note, per person, what this batch created or changed about them and
+        which fields (before and after, for a person's own details, as
+        services.person_update records them). Written as one event per person
+        for the whole import by write_person_events."""
+        if not audited:
+            return
+        spec = plan.spec
+        fields = plan.fields
+        changes = self.person_changes
+        codes = {a.pk: a.code for a in self.agencies.values()}
+
+        def shown(name: str, value: Any) -> str:
+            if name == "lead_agency_id":
+                return codes.get(value, str(value))
+            return "" if value is None else str(value)
+
+        def changed(values: list[Any], current: tuple[Any, ...]) -> list[int]:
+            return [i for i, (a, b) in enumerate(zip(values, current[1:], strict=True)) if a != b]
+
+        if spec.name == "people":
+            for values, current, row in audited:
+                if current is None:
+                    person_id = cast(int, self.people[row.values["person_ref"]])
+                    set_ = [f for f, v in zip(fields, values, strict=True) if v not in (None, "")]
+                    detail: dict[str, Any] = {
+                        "created": True,
+                        "fields": [_field(f) for f in set_],
+                    }
+                else:
+                    person_id = current[0]
+                    diff = changed(values, current)
+                    detail = {
+                        "fields": [_field(fields[i]) for i in diff],
+                        "before": {
+                            _field(fields[i]): shown(fields[i], current[i + 1]) for i in diff
+                        },
+                        "after": {_field(fields[i]): shown(fields[i], values[i]) for i in diff},
+                    }
+                changes.setdefault(person_id, {})[spec.filename] = detail
+            return
+        by_reference = spec.unique_fields == ("reference",)
+        link = plan.link_index
+        for values, current, row in audited:
+            person_id = values[link]
+            if by_reference:
+                key = str(row.values[spec.key[0]])
+            else:
+                key = " ".join(str(row.values[k]) for k in spec.key[1:])
+            entry = changes.setdefault(person_id, {}).setdefault(spec.filename, {})
+            if current is None:
+                entry.setdefault("created", []).append(key)
+                continue
+            diff = changed(values, current)
+            entry.setdefault("updated", {})[key] = [_field(fields[i]) for i in diff]
+            if current[-1] != person_id:  # an offence or disposal moved between people
+                moved = changes.setdefault(current[-1], {}).setdefault(spec.filename, {})
+                moved.setdefault("moved_away", []).append(key)
+
+    def write_person_events(self) -> None:
+        """One audit event per person this import created or changed, naming
+        each file's changes (docs/import.md "Audit"): `collect` when all it did
+        was add, else `alter`. One COPY for them all."""
+        if not self.person_changes:
+            return
+        events = []
+        for person_id, files in self.person_changes.items():
+            only_added = all(
+                set(change) <= {"created", "fields"} and change.get("created", True)
+                for change in files.values()
+            )
+            events.append(
+                AuditEvent(
+                    **self._event_base,
+                    action=Action.COLLECT if only_added else Action.ALTER,
+                    object_id=str(person_id),
+                    person_id=person_id,
+                    details={"import": self.import_id, "files": files},
+                )
+            )
+        audit_record_copy(events)
+        self.people_audited = len(events)
 
     @staticmethod
     def _end_statuses(plan: _Plan, rows: list[list[Any]]) -> set[int]:
@@ -909,6 +1140,26 @@ class _Importer:
                 justification="Lead agency changed by import",
             )
             self.lead_changes += 1
+
+    def _end_cohort_access(self, membership_ids: list[int]) -> None:
+        """A membership this import ended takes with it the access its partner
+        agencies had from it (as services.cohort_deselect does): access ends
+        with the reason for it (rrcase.access.live_reasons). One query a batch;
+        each ending is the usual `revoke` event."""
+        if not membership_ids:
+            return
+        sources = [f"cohort:{pk}" for pk in membership_ids]
+        for involvement in Involvement.objects.filter(
+            reason=InvolvementReason.COHORT, source__in=sources, ended_at__isnull=True
+        ).select_related("person", "agency"):
+            services.involvement_end(
+                person=involvement.person,
+                agency=involvement.agency,
+                reason=involvement.reason,
+                source=involvement.source,
+                by=self.by,
+                justification="Cohort membership ended (import)",
+            )
 
     @staticmethod
     def _refresh_rosh(person_ids: set[int]) -> None:
@@ -1020,6 +1271,11 @@ class _Importer:
             return {tuple(row[1:]): row[0] for row in cursor.fetchall()} if ids else {}
 
 
+def _field(name: str) -> str:
+    """A field as the audit trail names it: lead_agency, person — not their ids."""
+    return name.removesuffix("_id")
+
+
 def _select(
     model: type[models.Model], names: tuple[str, ...], where: str, values: list[Any]
 ) -> list[tuple[Any, ...]]:
@@ -1063,11 +1319,19 @@ def import_directory(
     rejects_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
     import_run: ImportRun | None = None,
+    operator: dict[str, str] | None = None,
 ) -> ImportResult:
     """Load the CSV files in `directory` (see the module docstring and
     docs/import.md). Writes the rejects CSV to `rejects_path` (default
     DIR/rejects.csv), always, with just its header when nothing was rejected.
-    Records one audit event for the import unless it is a dry run."""
+    Records one audit event for the import unless it is a dry run, one per
+    person created or changed, and one access_denied per row refused on an
+    existing person (dry runs included).
+
+    `by` is the user whose import this is: its rows may change only what that
+    user's agency may change. None is the operator's command-line import, with
+    full rights; `operator` (os_user, and optionally name and reason) then says
+    who ran it."""
     directory = Path(directory)
     if not directory.is_dir():
         raise ImportDirectoryError(f"{directory} is not a directory")
@@ -1080,14 +1344,28 @@ def import_directory(
     rejects_path = rejects_path or directory / "rejects.csv"
     rejects = _Rejects(rejects_path)
     summaries = {name: FileSummary() for name in names}
+    import_id = uuid.uuid4().hex
+    operator_name = ""
+    if by is None and operator:
+        operator_name = " ".join(
+            filter(None, [operator.get("name", ""), f"({operator.get('os_user', '?')})"])
+        )[:150]
     try:
         with transaction.atomic():
             importer = _Importer(
-                by=by, partial=partial, dry_run=dry_run, rejects=rejects, progress=progress
+                by=by,
+                partial=partial,
+                dry_run=dry_run,
+                rejects=rejects,
+                progress=progress,
+                operator=operator_name,
+                import_id=import_id,
             )
             for name in names:
                 importer.run_file(SPECS[name], directory / f"{name}.csv", summaries[name])
             committed = not dry_run and (partial or rejects.count == 0)
+            if committed:
+                importer.write_person_events()
             if not committed:
                 transaction.set_rollback(True)
     finally:
@@ -1100,20 +1378,55 @@ def import_directory(
         partial=partial,
         rejects_path=rejects_path,
     )
+    # Outside the import's transaction, so a dry run or a rolled-back import
+    # still leaves them: probing for other agencies' references is on record.
+    if importer.denied:
+        template = audit_event(
+            action=Action.ACCESS_DENIED, actor=by, obj=import_run, actor_username=operator_name
+        )
+        audit_record_many(
+            [
+                AuditEvent(
+                    actor=template.actor,
+                    actor_username=template.actor_username,
+                    agency_id=template.agency_id,
+                    action=Action.ACCESS_DENIED,
+                    object_type=template.object_type,
+                    object_id=template.object_id,
+                    person_id=person_id,
+                    ip_address=template.ip_address,
+                    request_id=template.request_id,
+                    details={
+                        "object": "offenders.person",
+                        "reason": "import row for a record the agency may not change",
+                        "import": import_id,
+                        "file": filename,
+                        "line": line,
+                        "dry_run": dry_run,
+                    },
+                )
+                for filename, line, person_id in importer.denied
+            ]
+        )
     if not dry_run:
         totals = result.totals
         audit_record(
             action=Action.COLLECT if totals.created else Action.ALTER,
             actor=by,
+            actor_username=operator_name,
             obj=import_run,
             details={
                 "import": "csv",
+                "import_id": import_id,
                 "directory": directory.name,
+                **({"operator": operator} if by is None and operator else {}),
                 **result.summary_dict(),
                 "lead_agency_changes": importer.lead_changes if committed else 0,
                 "end_statuses_from_outcomes": (
                     importer.end_statuses_from_outcomes if committed else 0
                 ),
+                "people_events": importer.people_audited if committed else 0,
+                "refused_not_changeable": len(importer.denied),
             },
         )
     return result

@@ -168,11 +168,27 @@ def person_get_for(
     return person
 
 
+def person_change_scope_for(user: User | AnonymousUser) -> QuerySet[Person]:
+    """The people the user's agency may change: those it holds the change grant
+    on, less restricted records the user is not named on. The one rule for who
+    may write to a person: the edit pages (person_may_change, person_get_for
+    with for_change) add the role check on top; a user's import
+    (offenders.imports) filters the people its rows name through this, a batch
+    at a time, and its role check is the Imports page's (IMPORT_ROLES)."""
+    grant = _agency_grant(user, CHANGE)
+    if grant is None:
+        return Person.objects.none()
+    return (
+        Person.objects.filter(grant)
+        .filter(Q(restricted=False) | _named_on(user))
+        .defer("search_vector")
+    )
+
+
 def person_may_change(user: User | AnonymousUser, person: Person) -> bool:
     if role_of(user) not in PERSON_WRITE_ROLES:
         return False
-    grant = _agency_grant(user, CHANGE)
-    return grant is not None and Person.objects.filter(pk=person.pk).filter(grant).exists()
+    return person_change_scope_for(user).filter(pk=person.pk).exists()
 
 
 def _in_scope_but_not_permitted(user: User | AnonymousUser, person_id: int) -> bool:

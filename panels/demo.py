@@ -101,6 +101,11 @@ def seed(today: date | None = None) -> None:
     today = today or timezone.localdate()
     with transaction.atomic():
         _seed(today, random.Random(SEED))
+        # Six months of agendas gave member agencies access to people who have
+        # since left the panels' remit; the daily review (panels.tasks) would
+        # have ended it, so the demo runs it too: every grant has a live
+        # reason (rrcase.access.live_reasons, manage.py access_check).
+        services.panel_access_review(today=today)
 
 
 def _panel_types(today: date) -> list[PanelType]:

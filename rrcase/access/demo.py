@@ -81,6 +81,9 @@ SHARING_AGREEMENT: list[tuple[AgencyKind, str, str]] = [
 
 
 def seed() -> None:
+    if not settings.DEMO_DATA_ALLOWED:
+        # The demo accounts' password and authenticator secret are published.
+        raise ValueError("Demo data is not allowed with these settings (DEMO_DATA_ALLOWED is off).")
     services.roles_sync()
     for code, name, kind in AGENCIES:
         if not Agency.objects.filter(code=code).exists():

@@ -81,3 +81,32 @@ def audit_people_listed(
 def audit_record_many(events: list[AuditEvent]) -> None:
     """Write events built with `audit_event` in one statement (imports, bulk grants)."""
     AuditEvent.objects.bulk_create(events, batch_size=2000)
+
+
+def audit_record_copy(events: list[AuditEvent]) -> None:
+    """audit_record_many through one COPY, for writers of tens of thousands of
+    events at once (an import's event per person): Django's bulk_create spends
+    about 0.3 ms an event building its INSERT, COPY a small fraction of that.
+    The events are built with `audit_event` as ever; `at` is now."""
+    if not events:
+        return
+    from django.db import connection
+    from django.utils import timezone
+    from psycopg.types.json import Jsonb
+
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    now = timezone.now()
+    getters = [
+        (lambda e: now)
+        if f.name == "at"
+        else (lambda e, a=f.attname: Jsonb(getattr(e, a)))
+        if f.name == "details"
+        else (lambda e, a=f.attname: getattr(e, a))
+        for f in fields
+    ]
+    # Table and column names come from the model.
+    statement = f'COPY "{AuditEvent._meta.db_table}" ({columns}) FROM STDIN'
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for event in events:
+            copy.write_row([get(event) for get in getters])

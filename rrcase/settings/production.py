@@ -4,7 +4,7 @@ that protects personal data is missing or unsafe."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY
+from .base import AUTH_PASSWORD_VALIDATORS, AUTHENTICATION_BACKENDS, SECRET_KEY
 from .env import env_bool, env_int, env_list
 
 if env_bool("DEBUG", False):
@@ -35,3 +35,17 @@ CSRF_COOKIE_NAME = "__Host-rrcase-csrf"
 
 DEMO_DATA_ALLOWED = False
 DEMO_TOTP_SECRET = ""
+
+# Demo accounts never sign in here, whatever the database holds
+# (rrcase/signin/demo_accounts.py): refused at the password step, right after
+# django-axes (so a refusal still counts towards lockout); and the published
+# demo password is refused as anyone's new password.
+AUTHENTICATION_BACKENDS = [
+    AUTHENTICATION_BACKENDS[0],
+    "rrcase.signin.demo_accounts.DemoAccountsRefusedBackend",
+    *AUTHENTICATION_BACKENDS[1:],
+]
+AUTH_PASSWORD_VALIDATORS = [
+    *AUTH_PASSWORD_VALIDATORS,
+    {"NAME": "rrcase.signin.demo_accounts.DemoPasswordValidator"},
+]

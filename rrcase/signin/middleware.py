@@ -10,20 +10,25 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from rest_framework.views import APIView
 
+from .demo_accounts import demo_sign_in_refused
 from .sessions import absolute_remaining, refresh_idle
 
 
 class SessionLifetimeMiddleware:
     """Ends a session 12 hours after sign-in (SESSION_ABSOLUTE_AGE), however
     active it has been; the sign-in requirement then sends the user to sign in.
-    Otherwise a signed-in request slides the idle timeout (refresh_idle)."""
+    Otherwise a signed-in request slides the idle timeout (refresh_idle).
+    A demo account's session ends at once where demo accounts may not sign in
+    (demo_accounts.py), however it came to exist."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            if absolute_remaining(request.session) <= 0:
+            if demo_sign_in_refused(username=request.user.get_username()):
+                logout(request)
+            elif absolute_remaining(request.session) <= 0:
                 logout(request)
                 messages.info(
                     request,

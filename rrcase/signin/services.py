@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 
+from .demo_accounts import demo_accounts_allowed, is_demo_totp_key
 from .models import RecoveryCode, RecoveryCodeDevice, UserSession, recovery_code_hash
 
 RECOVERY_CODE_COUNT = 10
@@ -135,13 +136,21 @@ def second_factor_verify(*, user: User, token: str, method: str) -> SecondFactor
         device = devices.order_by("pk").first()
         try_again_at = None
         verified = False
-        if device is not None:
+        demo_key = (
+            isinstance(device, TOTPDevice)
+            and not demo_accounts_allowed()
+            and is_demo_totp_key(device.key)
+        )
+        if device is not None and not demo_key:
             allowed, info = device.verify_is_allowed()
             if allowed:
                 verified = device.verify_token(token)
             else:
                 try_again_at = (info or {}).get("locked_until")
         details: dict[str, object] = {"factor": method, "stage": "second_factor"}
+        if demo_key:
+            # Its codes can be worked out by anyone from the published secret.
+            details["refused"] = "demo authenticator secret"
         if verified and isinstance(device, RecoveryCodeDevice):
             details["recovery_codes_left"] = device.remaining()
         if try_again_at is not None:

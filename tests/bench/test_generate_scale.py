@@ -12,8 +12,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
+from django.utils import timezone
 
-from offenders.models import Person
+from offenders.models import CohortMembership, Person
 from offenders.selectors import person_list_for
 from panels.models import AgendaItem, PanelMeeting
 from pathways.models import Need, Referral, ReferralState
@@ -43,13 +44,28 @@ def test_people_are_visible_to_their_lead_agency_only_through_grants(generated):
     assert set(led_by_probation.values_list("pk", flat=True)) <= set(
         visible.values_list("pk", flat=True)
     )
-    # Housing is a partner only for the ASB cohort: it sees those people and no one else.
+    # Housing is a partner only for the ASB cohort: it sees the people in it now
+    # and no one else (not those whose membership has ended).
     seen_by_housing = person_list_for(user("housing")).filter(reference__startswith="B")
-    asb = generated_people.filter(cohort_memberships__cohort="asb")
+    asb = generated_people.filter(
+        cohort_memberships__cohort="asb", cohort_memberships__end_date__isnull=True
+    )
     assert seen_by_housing.exists()
     assert set(seen_by_housing.values_list("pk", flat=True)) == set(
         asb.values_list("pk", flat=True)
     )
+
+
+def test_every_generated_grant_has_a_live_reason(generated):
+    """Access ends with the reason for it (rrcase.access.live_reasons): no cohort
+    partner keeps access after the membership that gave it ended."""
+    from rrcase.access.live_reasons import grants_without_live_reason
+
+    assert grants_without_live_reason(today=timezone.localdate()) == []
+    ended = CohortMembership.objects.filter(
+        person__reference__startswith="B", end_date__isnull=False
+    )
+    assert ended.exists()  # there were memberships to get wrong
 
 
 def test_offender_managers_belong_to_the_lead_agency(generated):

@@ -195,6 +195,7 @@ def test_one_bad_row_means_nothing_is_imported(tmp_path, probation):
     assert Person.objects.count() == 0
     assert Offence.objects.count() == 0
     assert not Involvement.objects.exists()
+    assert not AuditEvent.objects.filter(person_id__isnull=False).exists()  # nor their events
     assert rejects(directory / "rejects.csv") == [
         {
             "file": "offences.csv",
@@ -299,16 +300,62 @@ def test_several_problems_in_one_row_are_one_reject_with_reasons_joined(tmp_path
     )
 
 
-def test_the_import_is_one_audit_event_not_one_per_row(tmp_path, probation):
+def test_the_import_is_one_summary_event_and_one_event_per_person_and_file(tmp_path, probation):
     before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
-    assert run(write(tmp_path / "in", GOOD)) == 0
+    assert run(write(tmp_path / "in", GOOD), "--operator", "Sam Ops", "--reason", "CHG-1") == 0
     (event,) = AuditEvent.objects.filter(details__import="csv")
     assert event.action == "collect"
     assert event.details["files"]["offences.csv"]["created"] == 2
     assert event.details["rejected"] == 0
-    # Per person, only the lead agency grants (the access model's own record).
+    # The command line names who ran it.
+    assert event.details["operator"]["name"] == "Sam Ops"
+    assert event.details["operator"]["reason"] == "CHG-1"
+    assert event.details["operator"]["os_user"]
+    assert event.actor_username.startswith("Sam Ops (")
+    # Per person: one event naming what this import created about them, file by
+    # file (not an event a row).
+    alan = Person.objects.get(reference="P1")
+    (person_event,) = AuditEvent.objects.filter(id__gt=before, person_id=alan.pk).exclude(
+        action="grant"
+    )
+    assert person_event.action == "collect"
+    assert person_event.actor_username.startswith("Sam Ops (")
+    assert person_event.details["import"] == event.details["import_id"]
+    files = person_event.details["files"]
+    assert set(files) == {
+        "people.csv",
+        "offences.csv",
+        "disposals.csv",
+        "cohorts.csv",
+        "assessments.csv",
+    }
+    assert files["offences.csv"] == {"created": ["O1"]}
+    assert files["cohorts.csv"] == {"created": ["iom 2023-03-01"]}
+    assert files["people.csv"]["created"] is True
+    assert event.details["people_events"] == 2
     others = AuditEvent.objects.filter(id__gt=before).exclude(pk=event.pk)
-    assert set(others.values_list("action", flat=True)) == {"grant"}
+    assert set(others.values_list("action", flat=True)) == {"grant", "collect"}
+
+
+def test_a_changed_person_is_in_their_audit_trail_with_the_fields_changed(tmp_path, probation):
+    assert run(write(tmp_path / "a", GOOD)) == 0
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    changed = {
+        "people": ["P1,PNC/1,Alan,Smythe,1990-01-03,male,White British,police", GOOD["people"][1]],
+        "offences": ["P1,O1,2023-01-01,shoplifting,conviction,2023-03-01", GOOD["offences"][1]],
+    }
+    assert run(write(tmp_path / "b", changed)) == 0
+    alan = Person.objects.get(reference="P1")
+    (event,) = AuditEvent.objects.filter(id__gt=before, person_id=alan.pk)
+    assert event.action == "alter"
+    people = event.details["files"]["people.csv"]
+    assert people["fields"] == ["family_name", "date_of_birth"]
+    assert people["before"] == {"family_name": "Smith", "date_of_birth": "1990-01-02"}
+    assert people["after"] == {"family_name": "Smythe", "date_of_birth": "1990-01-03"}
+    assert event.details["files"]["offences.csv"] == {"updated": {"O1": ["outcome_date"]}}
+    # Beth's rows were unchanged: nothing about her.
+    beth = Person.objects.get(reference="P2")
+    assert not AuditEvent.objects.filter(id__gt=before, person_id=beth.pk).exists()
 
 
 def test_rows_are_read_and_written_in_batches_with_lines_in_order(tmp_path, probation, monkeypatch):
@@ -565,6 +612,13 @@ def test_the_summary_counts_created_updated_and_unchanged_rows(tmp_path, probati
     third = imports.import_directory(directory=write(tmp_path / "c", changed), by=None)
     assert summary_counts(third) == {"people": (0, 1, 1, 0), "offences": (1, 1, 1, 0)}
     assert Offence.objects.get(reference="O1").person.reference == "P2"
+    # Both people's audit trails say so.
+    alan, beth = Person.objects.get(reference="P1"), Person.objects.get(reference="P2")
+    moved = AuditEvent.objects.filter(details__import__isnull=False).order_by("-id")
+    beth_event = moved.filter(person_id=beth.pk).first()
+    assert beth_event.details["files"]["offences.csv"] == {"updated": {"O1": ["person"]}}
+    alan_files = moved.filter(person_id=alan.pk).first().details["files"]
+    assert alan_files["offences.csv"] == {"created": ["O3"], "moved_away": ["O1"]}
     assert Offence.objects.filter(reference="O3", person__reference="P1").exists()
 
 
