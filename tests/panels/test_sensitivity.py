@@ -19,6 +19,8 @@ from datetime import date, time
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from offenders.models import BragChange, Sensitivity
@@ -317,3 +319,40 @@ def test_a_class_no_agency_on_the_panel_may_see_is_refused(iom):
             )  # fmt: skip
     item.refresh_from_db()
     assert item.discussion == ""
+
+
+def test_item_and_meeting_pages_queries_do_not_grow_with_classed_text(iom, sign_in):
+    """Withholding is done on loaded rows: more decisions of more classes add
+    no queries to the item or meeting page (one query per relation)."""
+    person = make_person(given_name="Q", family_name="Count")
+    with time_machine.travel(date(2026, 3, 10), tick=False):
+        meeting = PanelMeeting.objects.create(
+            panel_type=iom, date=date(2026, 3, 10), start_time=time(10), location="Room 4"
+        )
+        services.agenda_item_add(meeting=meeting, person=person, by=user("chair"))
+        services.meeting_start(meeting=meeting, by=user("chair"))
+        item = AgendaItem.objects.get(meeting=meeting)
+        client = sign_in("chair")
+        urls = [
+            reverse("panels:item", args=[item.pk]),
+            reverse("panels:meeting", args=[meeting.pk]),
+        ]
+
+        def counts() -> list[int]:
+            found = []
+            for url in urls:
+                with CaptureQueriesContext(connection) as queries:
+                    assert client.get(url).status_code == 200
+                found.append(len(queries))
+            return found
+
+        services.decision_record(
+            item=item, outcome="retain", rationale="standard one", by=user("chair")
+        )
+        before = counts()
+        for sensitivity in ("police_intelligence", "mappa", "health", "police_intelligence"):
+            services.decision_record(
+                item=item, outcome="retain", rationale=f"{sensitivity} one",
+                sensitivity=sensitivity, by=user("chair"),
+            )  # fmt: skip
+        assert counts() == before
