@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from rrcase.core.forms import GovUKDateField
+from rrcase.core.text import NOTE, REASON, bounded_text
 
 from .alerts import ALERT_CHOICES
 from .models import (
@@ -32,13 +33,13 @@ from .selectors import CaseFilters
 DATE_HINT = "For example, 27 3 2025"
 
 
-def _reason(label: str, required: str, **kwargs: Any) -> forms.CharField:
-    """A few lines saying why: every service that takes a reason refuses a blank one."""
-    return forms.CharField(
-        label=label,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": required},
-        **kwargs,
+def _reason(
+    label: str, required: str, *, noun: str | None = None, **kwargs: Any
+) -> forms.CharField:
+    """A few lines saying why: every service that takes a reason refuses a
+    blank one, and none is longer than rrcase.core.text.REASON characters."""
+    return bounded_text(
+        label, REASON, required=True, noun=noun, error_messages={"required": required}, **kwargs
     )
 
 
@@ -239,7 +240,7 @@ class ContactForm(_SharedRecordForm):
         required=False,
         help_text="For example, opiates, cocaine",
     )
-    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = bounded_text("Notes", NOTE, rows=4)
     sensitivity = forms.ChoiceField(label="Who may see this", choices=Sensitivity.choices)
 
     def clean(self) -> dict[str, Any]:
@@ -259,11 +260,30 @@ class ContactForm(_SharedRecordForm):
 
 
 class BragForm(forms.Form):
+    """A change of BRAG status. Nothing is preselected (a change is a choice),
+    and the status the person already has is refused: it is not a change."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(
-        label="New BRAG status", choices=Brag.choices, widget=forms.RadioSelect
+        label="New BRAG status",
+        choices=Brag.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the new BRAG status"},
     )
     reason = _reason("Reason for the change", "Enter the reason for the BRAG change")
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.current = current
+        self._extra_kwargs = {"current": current}
+
+    def clean_status(self) -> str:
+        status: str = self.cleaned_data["status"]
+        if status and status == self.current:
+            raise forms.ValidationError(
+                f"The BRAG status is already {Brag(status).label}: select a different status"
+            )
+        return status
 
 
 class CohortAdoptForm(forms.Form):
@@ -360,7 +380,7 @@ class EnforcementForm(_SharedRecordForm):
         required=False,
         help_text="Recall must be requested within 2 hours of the decision",
     )
-    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = bounded_text("Notes", NOTE)
     sensitivity = forms.ChoiceField(label="Who may see this", choices=Sensitivity.choices)
 
     def clean(self) -> dict[str, Any]:
@@ -425,7 +445,9 @@ class MergeForm(forms.Form):
         help_text="Its history moves to this record and the duplicate is removed",
     )
     justification = _reason(
-        "Why these are the same person", "Enter why these records are the same person"
+        "Why these are the same person",
+        "Enter why these records are the same person",
+        noun="The reason",
     )
 
 

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from rrcase.core.models import JobRecord
+from rrcase.core.text import ERROR, NOTE, REASON, text_bound
 
 
 class Gender(models.TextChoices):
@@ -202,7 +203,7 @@ class Involvement(models.Model):
     # source ends exactly its own involvement.
     source = models.CharField(max_length=64, blank=True)
     can_change = models.BooleanField(default=False)
-    justification = models.TextField(blank=True)
+    justification = models.TextField(max_length=REASON, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -215,7 +216,8 @@ class Involvement(models.Model):
                 fields=["person", "agency", "reason", "source"],
                 condition=Q(ended_at__isnull=True),
                 name="one_active_involvement_per_source",
-            )
+            ),
+            text_bound("justification", REASON, prefix="involvement"),
         ]
         indexes = [models.Index(fields=["person", "agency"], name="involvement_person_agency")]
 
@@ -275,8 +277,8 @@ class CohortMembership(models.Model):
     strand = models.CharField(max_length=5, choices=IomStrand.choices, blank=True)
     mappa_category = models.PositiveSmallIntegerField(null=True, blank=True)
     mappa_level = models.PositiveSmallIntegerField(null=True, blank=True)
-    selection_reason = models.TextField(blank=True)
-    deselection_reason = models.TextField(blank=True)
+    selection_reason = models.TextField(max_length=REASON, blank=True)
+    deselection_reason = models.TextField(max_length=REASON, blank=True)
     selection_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -302,6 +304,8 @@ class CohortMembership(models.Model):
                 condition=Q(mappa_level__isnull=True) | Q(mappa_level__gte=1, mappa_level__lte=3),
                 name="mappa_level_1_to_3",
             ),
+            text_bound("selection_reason", REASON, prefix="cohortmembership"),
+            text_bound("deselection_reason", REASON, prefix="cohortmembership"),
         ]
         indexes = [
             # Covering the person: "who is in the IOM cohort today" (the case
@@ -323,13 +327,16 @@ class CohortMembership(models.Model):
 class BragChange(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="brag_changes")
     status = models.CharField(max_length=5, choices=Brag.choices)
-    reason = models.TextField()
+    reason = models.TextField(max_length=REASON)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     changed_at = models.DateTimeField()
 
     class Meta:
+        constraints = [
+            text_bound("reason", REASON, prefix="bragchange"),
+        ]
         ordering = ["-changed_at", "-id"]
         indexes = [models.Index(fields=["person", "-changed_at"], name="brag_person_at")]
 
@@ -381,7 +388,9 @@ class Disposal(models.Model):
     )
     terminated_date = models.DateField(null=True, blank=True)
     termination_reason = models.TextField(
-        blank=True, help_text="Why it ended, when a practitioner ended it in rrcase"
+        max_length=REASON,
+        blank=True,
+        help_text="Why it ended, when a practitioner ended it in rrcase",
     )
     supervised_by_probation = models.BooleanField(default=False)
     # Whether a community order / SSO has a rehabilitation activity requirement
@@ -402,6 +411,7 @@ class Disposal(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="disposal_ends_after_start",
             ),
+            text_bound("termination_reason", REASON, prefix="disposal"),
         ]
         indexes = [
             models.Index(fields=["person", "start_date"], name="disposal_person_start"),
@@ -583,12 +593,15 @@ class Contact(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
     drug_test_result = models.CharField(max_length=10, choices=DrugTestResult.choices, blank=True)
     substances = models.CharField(max_length=200, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=NOTE, blank=True)
     sensitivity = models.CharField(
         max_length=20, choices=Sensitivity.choices, default=Sensitivity.STANDARD
     )
 
     class Meta:
+        constraints = [
+            text_bound("notes", NOTE, prefix="contact"),
+        ]
         ordering = ["-occurred_on", "-id"]
         indexes = [models.Index(fields=["person", "-occurred_on"], name="contact_person_on")]
 
@@ -615,12 +628,15 @@ class Enforcement(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=NOTE, blank=True)
     sensitivity = models.CharField(
         max_length=20, choices=Sensitivity.choices, default=Sensitivity.STANDARD
     )
 
     class Meta:
+        constraints = [
+            text_bound("notes", NOTE, prefix="enforcement"),
+        ]
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["person", "-occurred_at"], name="enforcement_person_at")]
 
@@ -740,9 +756,12 @@ class ImportRun(JobRecord):
     # offenders.imports.ImportResult.summary_dict()
     summary = models.JSONField(default=dict, blank=True)
     rejected_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
+    error = models.TextField(max_length=ERROR, blank=True)
 
     class Meta:
+        constraints = [
+            text_bound("error", ERROR, prefix="importrun"),
+        ]
         ordering = ["-requested_at", "-id"]
         indexes = [
             models.Index(fields=["requested_by", "-requested_at"], name="import_run_by"),

@@ -17,6 +17,7 @@ from rrcase.access.models import Agency
 from rrcase.access.selectors import agency_of
 from rrcase.audit.models import Action, AuditEvent
 from rrcase.audit.services import audit_event, audit_record, audit_record_many
+from rrcase.core.text import REASON, check_length
 
 from .models import (
     Brag,
@@ -389,7 +390,14 @@ def brag_change(
         raise ValueError(f"{status!r} is not a BRAG status.")
     if not reason.strip():
         raise ValueError("Give the reason for the BRAG change.")
+    check_length(reason.strip(), REASON, "Reason for the change")
     locked = _lock_current(person, version)
+    if locked.brag == status:
+        # Not a change: recording it would put a banner and a reason in front
+        # of every agency for nothing.
+        raise ValueError(
+            f"The BRAG status is already {Brag(status).label}: select a different status."
+        )
     change = BragChange.objects.create(
         person=locked,
         status=status,

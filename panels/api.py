@@ -23,6 +23,7 @@ from offenders.api.base import BAD_REQUEST, STALE_VERSION, ApiViewSet, api_route
 from offenders.selectors import person_visible_to
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.core.text import NOTE, too_long
 
 from . import selectors, services
 from .models import ActionStatus, PanelAction, PanelDecision, PanelMeeting
@@ -40,12 +41,20 @@ class DecisionOut(serializers.ModelSerializer):
     outcome = serializers.CharField()
     meeting = serializers.IntegerField(source="item.meeting_id")
     person = PersonRef(source="item.person")
+    # selectors.decision_list_for: empty when the reasons are of a class the
+    # user's agency may not see, and `reasons_withheld` then names the class.
+    brag_reason = serializers.CharField(source="shown_brag_reason")
+    rationale = serializers.CharField(source="shown_rationale")
+    reasons_withheld = serializers.CharField(
+        help_text="The class of information of reasons left out (police_intelligence, "
+        "health, mappa), or empty"
+    )
 
     class Meta:
         model = PanelDecision
         fields = [
             "id", "meeting", "person", "outcome", "cohort", "brag_from", "brag_to",
-            "brag_reason", "rationale", "decided_at",
+            "brag_reason", "rationale", "reasons_withheld", "decided_at",
         ]  # fmt: skip
 
 
@@ -69,8 +78,14 @@ class ActionOut(serializers.ModelSerializer):
 
 
 class ActionTransitionIn(serializers.Serializer):
-    status = serializers.CharField(help_text="done, not_possible or not_done")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    status = serializers.CharField(help_text="done, not_possible or not_done", max_length=20)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=NOTE,
+        error_messages={"max_length": too_long("Note", NOTE)},
+    )
     version = serializers.IntegerField()
 
     def validate_status(self, value: str) -> str:
@@ -120,12 +135,20 @@ class AgendaItemOut(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
     also_at = serializers.ListField(child=serializers.CharField(), source="overlaps")
     lead_panel = serializers.CharField(source="lead")
+    # selectors.agenda_rows left out text of classes the user may not see;
+    # the *_withheld fields name the class that was left out, else "".
     discussion = serializers.CharField(source="item.discussion")
+    discussion_withheld = serializers.CharField(source="item.discussion_withheld")
     decisions = serializers.SerializerMethodField()
 
     def get_decisions(self, row: Any) -> list[dict[str, Any]]:
         return [
-            {"outcome": d.outcome, "brag_to": d.brag_to, "rationale": d.rationale}
+            {
+                "outcome": d.outcome,
+                "brag_to": d.brag_to,
+                "rationale": d.rationale,
+                "reasons_withheld": d.reasons_withheld,
+            }
             for d in row.decisions
         ]
 
@@ -185,15 +208,7 @@ class DecisionViewSet(_Base, mixins.ListModelMixin):
     serializer_class = DecisionOut
 
     def get_queryset(self) -> QuerySet[PanelDecision]:
-        user = self.request.user
-        return (
-            PanelDecision.objects.filter(
-                person_visible_to(user, "item__person"),
-                item__meeting__panel_type__in=selectors.panel_type_list_for(user).values("pk"),
-            )
-            .select_related("item__person")
-            .order_by("-decided_at", "-id")
-        )
+        return selectors.decision_list_for(self.request.user)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)

@@ -3,15 +3,20 @@ receiving agency.
 
 Each copy is assembled for its recipient: only people the recipient agency
 holds a grant on, and only sections whose class of information the sharing
-agreement gives that agency — agency updates marked police intelligence or
-health, enforcement records of those classes, and mentions of MAPPA (or any
-other class) panels are left out, not blanked. The PDF is drawn by fpdf2 from
+agreement gives that agency — agency updates, discussion notes, decisions'
+reasons and general notes marked police intelligence, health or MAPPA,
+enforcement records of those classes, and mentions of MAPPA (or any other
+class) panels are left out, not blanked. The copy counts what it left out of
+each class and says so (and says nothing was, when nothing was); it does not
+count mentions of other panels, so a copy never hints that a person is
+discussed at a panel the recipient may not know of. The PDF is drawn by fpdf2 from
 our own values; nothing in it is fetched. Every page carries the
 OFFICIAL-SENSITIVE marking.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -33,7 +38,7 @@ from .models import (
     PanelMeeting,
     UpdateRequest,
 )
-from .selectors import AgendaRow, agenda_rows, carried_actions
+from .selectors import CLASS_NOUNS, AgendaRow, agenda_rows, carried_actions, withhold_notes
 
 MARKING = "OFFICIAL-SENSITIVE"
 KINDS = {"agenda": "Agenda pack", "minutes": "Minutes"}
@@ -62,6 +67,23 @@ class Pack:
     items: list[PackItem]
     attendance: list[Attendance]
     carried: list[PanelAction]
+    # Pieces of text left out of this copy, by class of information.
+    withheld: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def redaction_statement(self) -> str:
+        """What the copy says about what it left out: true to the count."""
+        if not self.withheld:
+            return "Nothing was left out of this copy for its class of information."
+        parts = [
+            f"{n} item{'s' if n != 1 else ''} of {CLASS_NOUNS.get(c, c)}"
+            for c, n in sorted(self.withheld.items(), key=lambda kv: CLASS_LABELS.get(kv[0], kv[0]))
+        ]
+        return (
+            "Left out of this copy under the information sharing agreement: "
+            + ", ".join(parts)
+            + "."
+        )
 
 
 def _aware(day: datetime | object) -> datetime:
@@ -70,6 +92,9 @@ def _aware(day: datetime | object) -> datetime:
 
 def meeting_pack(*, meeting: PanelMeeting, recipient: Agency, kind: str) -> Pack:
     """What `recipient` may receive about this meeting, in constant queries."""
+    # Read afresh: the caller's copy was loaded (and its general notes
+    # withheld) for the person asking, who may be a chair of another agency.
+    meeting = PanelMeeting.objects.select_related("panel_type").get(pk=meeting.pk)
     panel_type = meeting.panel_type
     classes = visible_sensitivities(recipient)
     granted = Exists(
@@ -88,9 +113,9 @@ def meeting_pack(*, meeting: PanelMeeting, recipient: Agency, kind: str) -> Pack
         .prefetch_related(
             Prefetch(
                 "update_requests",
-                queryset=UpdateRequest.objects.filter(
-                    sensitivity__in=classes, responded_at__isnull=False
-                ).select_related("agency"),
+                queryset=UpdateRequest.objects.filter(responded_at__isnull=False).select_related(
+                    "agency"
+                ),
             ),
             Prefetch("decisions", queryset=PanelDecision.objects.order_by("decided_at")),
             Prefetch(
@@ -99,7 +124,6 @@ def meeting_pack(*, meeting: PanelMeeting, recipient: Agency, kind: str) -> Pack
             Prefetch(
                 "person__enforcements",
                 queryset=Enforcement.objects.filter(
-                    sensitivity__in=classes,
                     kind__in=[
                         EnforcementKind.BREACH,
                         EnforcementKind.RECALL_REQUESTED,
@@ -114,13 +138,24 @@ def meeting_pack(*, meeting: PanelMeeting, recipient: Agency, kind: str) -> Pack
         )
         .order_by("position", "id")
     )
-    pack_items = [
-        PackItem(
-            **vars(row),
-            enforcements=list(row.item.person.pack_enforcements),  # type: ignore[attr-defined]
-        )
-        for row in agenda_rows(panel_type, meeting.date, items, classes)
-    ]
+    withheld: Counter[str] = Counter()
+    pack_items = []
+    for row in agenda_rows(panel_type, meeting.date, items, classes):
+        everything = row.item.person.pack_enforcements  # type: ignore[attr-defined]
+        enforcements = [e for e in everything if e.sensitivity in classes]
+        withheld.update(e.sensitivity for e in everything if e.sensitivity not in classes)
+        if kind == "minutes":
+            withheld.update(row.withheld)
+        else:
+            # The agenda pack prints updates, not discussion or decisions.
+            withheld.update(
+                u.sensitivity
+                for u in row.item.update_requests.all()
+                if u.sensitivity not in classes
+            )
+        pack_items.append(PackItem(**vars(row), enforcements=enforcements))
+    if withhold_notes(meeting, classes) and kind == "minutes":
+        withheld[meeting.notes_sensitivity] += 1
     return Pack(
         meeting=meeting,
         kind=kind,
@@ -129,6 +164,7 @@ def meeting_pack(*, meeting: PanelMeeting, recipient: Agency, kind: str) -> Pack
         items=pack_items,
         attendance=list(Attendance.objects.filter(meeting=meeting).select_related("agency")),
         carried=carried_actions(meeting, granted),
+        withheld=withheld,
     )
 
 
@@ -183,9 +219,7 @@ def render_pdf(pack: Pack) -> bytes:
     line(f"Copy for {pack.recipient.name}. Do not share beyond the recipient agency.")
     place = meeting.location or "Online"
     line(f"{meeting.start_time:%H:%M}, {place}. Status: {meeting.get_status_display()}.")
-    omitted = sorted(CLASS_LABELS[c] for c in set(CLASS_LABELS) - set(pack.classes))
-    if omitted:
-        line("Sections of these classes are left out of this copy: " + ", ".join(omitted) + ".")
+    line(pack.redaction_statement)
 
     heading("Attendance")
     present = [a for a in pack.attendance if a.status == "present"]
@@ -229,7 +263,9 @@ def render_pdf(pack: Pack) -> bytes:
             for decision in entry.decisions:
                 text = f"Decision: {decision.get_outcome_display()}"
                 if decision.brag_to:
-                    text += f"; BRAG to {decision.brag_to.capitalize()} ({decision.brag_reason})"
+                    text += f"; BRAG to {decision.brag_to.capitalize()}"
+                    if decision.brag_reason:
+                        text += f" ({decision.brag_reason})"
                 if decision.rationale:
                     text += f". {decision.rationale}"
                 line(text)

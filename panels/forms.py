@@ -8,8 +8,9 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.models import User
 
-from offenders.models import Brag
+from offenders.models import Brag, Sensitivity
 from rrcase.access.models import Agency
+from rrcase.core.text import NOTE, REASON, bounded_text
 
 from .agenda import agenda_rules
 from .models import (
@@ -78,11 +79,7 @@ class AttendanceForm(forms.Form):
         error_messages={"required": "Select whether the agency attended"},
     )
     representative = forms.CharField(label="Representative", max_length=200, required=False)
-    declarations = forms.CharField(
-        label="Declarations of interest",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    declarations = bounded_text("Declarations of interest", NOTE, rows=2)
 
 
 class MeetingForm(forms.Form):
@@ -96,6 +93,7 @@ class MeetingForm(forms.Form):
     online_link = forms.URLField(
         label="Online meeting link",
         required=False,
+        max_length=200,
         assume_scheme="https",
         error_messages={"invalid": "Enter the link as a web address starting https://"},
     )
@@ -108,33 +106,66 @@ class MeetingForm(forms.Form):
         return data
 
 
-class DiscussionForm(forms.Form):
-    discussion = forms.CharField(
-        label="Discussion notes", required=False, widget=forms.Textarea(attrs={"rows": 6})
+def _class_field(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        help_text="Agencies the information sharing agreement does not allow this class "
+        "will not see it, on screen, in the API or in their copy of the papers",
+        choices=Sensitivity.choices,
+        initial=Sensitivity.STANDARD,
+        widget=forms.RadioSelect,
+        # Standard unless chosen otherwise (the radios start on it).
+        required=False,
     )
+
+
+class _ClassedTextForm(forms.Form):
+    """Panel text with a class of information (offenders.Sensitivity), chosen
+    where it is written. The choices are the classes some agency that receives
+    this panel's papers may see: a chair hears police intelligence at the table
+    and records it as such, even when the chair's own agency is not allowed it
+    (docs/panels.md "Classes of information in the papers")."""
+
+    class_field = "sensitivity"
+
+    def __init__(self, *args: Any, classes: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields[self.class_field]).choices = [
+            (value, label) for value, label in Sensitivity.choices if value in classes
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get(self.class_field) and self.class_field not in self.errors:
+            data[self.class_field] = Sensitivity.STANDARD
+        return data
+
+
+class DiscussionForm(_ClassedTextForm):
+    class_field = "discussion_sensitivity"
+    discussion = bounded_text("Discussion notes", NOTE, rows=6)
+    discussion_sensitivity = _class_field("Class of information of these notes")
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class MeetingNotesForm(forms.Form):
-    notes = forms.CharField(
-        label="General notes", required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
+class MeetingNotesForm(_ClassedTextForm):
+    class_field = "notes_sensitivity"
+    notes = bounded_text("General notes", NOTE, rows=4)
+    notes_sensitivity = _class_field("Class of information of these notes")
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 BRAG_CHOICES = [("", "Keep as it is"), *Brag.choices]
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(_ClassedTextForm):
     outcome = forms.ChoiceField(
         label="Decision",
         choices=DecisionOutcome.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Select the panel's decision"},
     )
-    rationale = forms.CharField(
-        label="Reason for the decision", required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    rationale = bounded_text("Reason for the decision", REASON)
     cohort = forms.ChoiceField(
         label="Cohort",
         required=False,
@@ -149,15 +180,19 @@ class DecisionForm(forms.Form):
         help_text="When accepting into MAPPA",
     )
     brag = forms.ChoiceField(label="BRAG status", choices=BRAG_CHOICES, required=False)
-    brag_reason = forms.CharField(
-        label="Reason for the BRAG change",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    brag_reason = bounded_text("Reason for the BRAG change", REASON, rows=2)
+    sensitivity = _class_field("Class of information of the reasons")
     person_version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, panel_type: PanelType, current_brag: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *args: Any,
+        panel_type: PanelType,
+        current_brag: str,
+        classes: frozenset[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, classes=classes, **kwargs)
         from offenders.models import Cohort
 
         labels = dict(Cohort.choices)
@@ -169,7 +204,13 @@ class DecisionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         brag = data.get("brag")
-        if brag and brag != self.current_brag and not (data.get("brag_reason") or "").strip():
+        if brag and brag == self.current_brag:
+            self.add_error(
+                "brag",
+                f"The BRAG status is already {Brag(brag).label}: select a different status, "
+                "or keep it as it is",
+            )
+        elif brag and not (data.get("brag_reason") or "").strip():
             self.add_error("brag_reason", "Give the reason for the BRAG change")
         return data
 
@@ -180,9 +221,11 @@ class OwnerField(forms.ModelChoiceField):
 
 
 class ActionForm(forms.Form):
-    description = forms.CharField(
-        label="Action",
-        widget=forms.Textarea(attrs={"rows": 2}),
+    description = bounded_text(
+        "Action",
+        REASON,
+        required=True,
+        rows=2,
         error_messages={"required": "Describe the action"},
     )
     owner_agency = forms.ModelChoiceField(
@@ -233,12 +276,7 @@ class ActionCloseForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select what happened to the action"},
     )
-    note = forms.CharField(
-        label="Note",
-        required=False,
-        help_text="Required when the action was not done",
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    note = bounded_text("Note", NOTE, help_text="Required when the action was not done")
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
@@ -252,9 +290,12 @@ class ActionCloseForm(forms.Form):
 
 
 class UpdateResponseForm(forms.Form):
-    response = forms.CharField(
-        label="Your agency's update",
-        widget=forms.Textarea(attrs={"rows": 5}),
+    response = bounded_text(
+        "Your agency's update",
+        NOTE,
+        required=True,
+        rows=5,
+        noun="Your update",
         error_messages={"required": "Enter the update"},
     )
     sensitivity = forms.ChoiceField(

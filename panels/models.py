@@ -16,6 +16,24 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from offenders.models import Sensitivity
+from rrcase.core.text import DESCRIPTION, NOTE, REASON, text_bound
+
+
+def _sensitivity(help_text: str) -> models.CharField:
+    """The class of information a piece of free text is, chosen where it is
+    written (offenders.Sensitivity; rrcase.access.SharingRule says which
+    agencies see which class, the same rule as contacts)."""
+    return models.CharField(
+        max_length=20,
+        choices=Sensitivity.choices,
+        default=Sensitivity.STANDARD,
+        # Kept in the database too: rows written by raw COPY (bench/) and
+        # every row there before this column get "standard".
+        db_default=Sensitivity.STANDARD,
+        help_text=help_text,
+    )
+
 
 class Frequency(models.TextChoices):
     MONTHLY = "monthly", "Monthly"
@@ -44,7 +62,7 @@ class PanelType(models.Model):
 
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=DESCRIPTION)
     member_agencies = models.ManyToManyField("access.Agency", related_name="panel_types")
     chairs = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="chaired_panel_types", blank=True
@@ -99,6 +117,7 @@ class PanelType(models.Model):
                 condition=Q(mappa_level__isnull=True) | Q(mappa_level__in=[1, 2, 3]),
                 name="panel_mappa_level_valid",
             ),
+            text_bound("description", DESCRIPTION, prefix="paneltype"),
         ]
 
     def __str__(self) -> str:
@@ -173,7 +192,8 @@ class PanelMeeting(models.Model):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     concluded_at = models.DateTimeField(null=True, blank=True)
-    notes = models.TextField("general notes", blank=True)
+    notes = models.TextField("general notes", blank=True, max_length=NOTE)
+    notes_sensitivity = _sensitivity("Class of information of the general notes")
     agenda_built_at = models.DateTimeField(null=True, blank=True)
     update_requests_sent_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -181,7 +201,8 @@ class PanelMeeting(models.Model):
     class Meta:
         ordering = ["date", "start_time", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["panel_type", "date"], name="one_meeting_a_day")
+            models.UniqueConstraint(fields=["panel_type", "date"], name="one_meeting_a_day"),
+            text_bound("notes", NOTE, prefix="panelmeeting"),
         ]
         indexes = [models.Index(fields=["panel_type", "date"], name="meeting_panel_date")]
 
@@ -203,7 +224,7 @@ class PanelReferral(models.Model):
         "offenders.Person", on_delete=models.CASCADE, related_name="panel_referrals"
     )
     cohort = models.CharField(max_length=5)
-    reason = models.TextField()
+    reason = models.TextField(max_length=REASON)
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -223,7 +244,8 @@ class PanelReferral(models.Model):
                 fields=["panel_type", "person"],
                 condition=Q(status="awaiting"),
                 name="one_awaiting_referral_per_panel",
-            )
+            ),
+            text_bound("reason", REASON, prefix="panelreferral"),
         ]
 
     def __str__(self) -> str:
@@ -238,7 +260,8 @@ class AgendaItem(models.Model):
     # RuleKind values (and "added" for a chair's manual addition).
     reasons = ArrayField(models.CharField(max_length=20), default=list)
     position = models.PositiveIntegerField(default=0)
-    discussion = models.TextField(blank=True)
+    discussion = models.TextField(blank=True, max_length=NOTE)
+    discussion_sensitivity = _sensitivity("Class of information of the discussion notes")
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -248,7 +271,8 @@ class AgendaItem(models.Model):
     class Meta:
         ordering = ["meeting", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "person"], name="one_item_per_person")
+            models.UniqueConstraint(fields=["meeting", "person"], name="one_item_per_person"),
+            text_bound("discussion", NOTE, prefix="agendaitem"),
         ]
         indexes = [models.Index(fields=["person", "meeting"], name="item_person_meeting")]
 
@@ -267,7 +291,7 @@ class Attendance(models.Model):
     agency = models.ForeignKey("access.Agency", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=AttendanceStatus.choices)
     representative = models.CharField(max_length=200, blank=True)
-    declarations = models.TextField("declarations of interest", blank=True)
+    declarations = models.TextField("declarations of interest", blank=True, max_length=NOTE)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -275,7 +299,8 @@ class Attendance(models.Model):
     class Meta:
         ordering = ["meeting", "agency__name"]
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "agency"], name="one_attendance_per_agency")
+            models.UniqueConstraint(fields=["meeting", "agency"], name="one_attendance_per_agency"),
+            text_bound("declarations", NOTE, prefix="attendance"),
         ]
 
     def __str__(self) -> str:
@@ -297,8 +322,11 @@ class PanelDecision(models.Model):
     cohort = models.CharField(max_length=5, blank=True)
     brag_from = models.CharField(max_length=5, blank=True)
     brag_to = models.CharField(max_length=5, blank=True)
-    brag_reason = models.TextField(blank=True)
-    rationale = models.TextField(blank=True)
+    brag_reason = models.TextField(blank=True, max_length=REASON)
+    rationale = models.TextField(blank=True, max_length=REASON)
+    # Covers the free text (rationale, BRAG reason); the outcome and the BRAG
+    # change itself change the person record, which every involved agency sees.
+    sensitivity = _sensitivity("Class of information of the decision's reasons")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -306,6 +334,10 @@ class PanelDecision(models.Model):
 
     class Meta:
         ordering = ["decided_at", "id"]
+        constraints = [
+            text_bound("brag_reason", REASON, prefix="paneldecision"),
+            text_bound("rationale", REASON, prefix="paneldecision"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} ({self.item_id})"
@@ -330,7 +362,7 @@ class PanelAction(models.Model):
         on_delete=models.CASCADE,
         related_name="panel_actions",
     )
-    description = models.TextField()
+    description = models.TextField(max_length=REASON)
     owner_agency = models.ForeignKey("access.Agency", on_delete=models.PROTECT, related_name="+")
     owner_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -343,7 +375,7 @@ class PanelAction(models.Model):
     status = models.CharField(
         max_length=12, choices=ActionStatus.choices, default=ActionStatus.OPEN
     )
-    outcome_note = models.TextField(blank=True)
+    outcome_note = models.TextField(blank=True, max_length=NOTE)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -360,6 +392,10 @@ class PanelAction(models.Model):
             models.Index(fields=["status", "due_date"], name="action_status_due"),
             models.Index(fields=["owner_agency", "status"], name="action_agency_status"),
             models.Index(fields=["owner_user", "status"], name="action_user_status"),
+        ]
+        constraints = [
+            text_bound("description", REASON, prefix="panelaction"),
+            text_bound("outcome_note", NOTE, prefix="panelaction"),
         ]
 
     def __str__(self) -> str:
@@ -382,10 +418,10 @@ class UpdateRequest(models.Model):
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="update_requests")
     agency = models.ForeignKey("access.Agency", on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
-    response = models.TextField(blank=True)
+    response = models.TextField(blank=True, max_length=NOTE)
     # offenders.Sensitivity of the response: a police-intelligence or health
     # update is shown, and printed, only to agencies allowed that class.
-    sensitivity = models.CharField(max_length=20, default="standard")
+    sensitivity = _sensitivity("Class of information of the response")
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -394,7 +430,8 @@ class UpdateRequest(models.Model):
     class Meta:
         ordering = ["item", "agency__name"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "agency"], name="one_update_request")
+            models.UniqueConstraint(fields=["item", "agency"], name="one_update_request"),
+            text_bound("response", NOTE, prefix="updaterequest"),
         ]
         indexes = [models.Index(fields=["agency", "responded_at"], name="update_agency_open")]
 

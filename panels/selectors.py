@@ -19,8 +19,10 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -33,10 +35,17 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
-from offenders.models import Person
+from offenders.models import Person, Sensitivity
 from offenders.selectors import person_list_for, person_visible_to
+from rrcase.access.models import SharingRule
 from rrcase.access.roles import PERSON_READ_ROLES, PERSON_WRITE_ROLES
-from rrcase.access.selectors import agency_of, role_of, visible_sensitivities
+from rrcase.access.selectors import (
+    STANDARD,
+    agencies_seeing,
+    agency_of,
+    role_of,
+    visible_sensitivities,
+)
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 
@@ -55,6 +64,77 @@ from .models import (
 )
 
 AnyUser = User | AnonymousUser
+
+
+# ---------------------------------------------------------------- classes of information
+#
+# Discussion notes, general notes, decisions' free text and agency updates
+# each carry a class of information (offenders.Sensitivity), and the sharing
+# agreement (rrcase.access.SharingRule, through visible_sensitivities: the one
+# rule contacts and enforcement records follow too) says which agencies see
+# which class. Every read below that hands such text on — pages, API, papers —
+# goes through these helpers, so a text of a class the reader's agency may not
+# see never reaches a template or serializer: it is blanked on the loaded
+# object (services re-read what they change, so nothing is saved from it) and
+# the object says which class was left out, so the page or copy can say so.
+
+CLASS_LABELS: dict[str, str] = dict(Sensitivity.choices)
+# How a sentence names a piece of text of each class ("2 items of ...").
+CLASS_NOUNS: dict[str, str] = {
+    "standard": "standard information",
+    "police_intelligence": "police intelligence",
+    "health": "health information",
+    "mappa": "MAPPA information",
+}
+
+
+def panel_text_classes(panel_type: PanelType) -> frozenset[str]:
+    """The classes a panel text may be given: those some agency receiving the
+    panel's papers (an active member the agreement allows the panel's own
+    class) may see. Two queries."""
+    members = agencies_seeing(
+        panel_type.member_agencies.filter(is_active=True), panel_type.confidentiality
+    )
+    kinds = list(members.values_list("kind", flat=True))
+    rules = SharingRule.objects.filter(agency_kind__in=kinds).values_list("sensitivity", flat=True)
+    return frozenset({STANDARD, *rules})
+
+
+def withhold_discussion(item: AgendaItem, classes: frozenset[str]) -> bool:
+    """Blank `item`'s discussion notes unless their class is in `classes`;
+    `item.discussion_withheld` is then the class left out ("" otherwise)."""
+    item.discussion_withheld = ""  # type: ignore[attr-defined]
+    if item.discussion and item.discussion_sensitivity not in classes:
+        item.discussion_withheld = item.discussion_sensitivity  # type: ignore[attr-defined]
+        item.discussion = ""
+        return True
+    return False
+
+
+def withhold_decision(decision: PanelDecision, classes: frozenset[str]) -> bool:
+    """Blank a decision's free text (rationale, BRAG reason) unless its class
+    is in `classes`; the outcome and BRAG change stay (they are on the person
+    record every involved agency reads)."""
+    decision.reasons_withheld = ""  # type: ignore[attr-defined]
+    if (decision.rationale or decision.brag_reason) and decision.sensitivity not in classes:
+        decision.reasons_withheld = decision.sensitivity  # type: ignore[attr-defined]
+        decision.rationale = decision.brag_reason = ""
+        return True
+    return False
+
+
+def withhold_notes(meeting: PanelMeeting, classes: frozenset[str]) -> bool:
+    """Blank a meeting's general notes unless their class is in `classes`."""
+    meeting.notes_withheld = ""  # type: ignore[attr-defined]
+    if meeting.notes and meeting.notes_sensitivity not in classes:
+        meeting.notes_withheld = meeting.notes_sensitivity  # type: ignore[attr-defined]
+        meeting.notes = ""
+        return True
+    return False
+
+
+def _classes_of(user: AnyUser) -> frozenset[str]:
+    return visible_sensitivities(agency_of(user))
 
 
 # ---------------------------------------------------------------- access
@@ -125,6 +205,7 @@ def meeting_get_for(user: AnyUser, pk: int, *, for_chair: bool = False) -> Panel
     if meeting is None:
         raise Http404("No such meeting.")
     _check_panel(user, meeting.panel_type, for_chair=for_chair, what="panels.panelmeeting", pk=pk)
+    withhold_notes(meeting, _classes_of(user))
     return meeting
 
 
@@ -138,6 +219,7 @@ def item_get_for(user: AnyUser, pk: int, *, for_chair: bool = False) -> AgendaIt
     if not person_list_for(user).filter(pk=item.person_id).exists():
         _deny(user, "panels.agendaitem", pk, "person not visible to this user")
         raise Http404("No such agenda item.")
+    withhold_discussion(item, _classes_of(user))
     audit_record(action=Action.CONSULT, actor=user, obj=item, person_id=item.person_id)
     return item
 
@@ -214,6 +296,8 @@ class AgendaRow:
     decisions: list[PanelDecision] = field(default_factory=list)
     actions: list[PanelAction] = field(default_factory=list)
     updates: list[UpdateRequest] = field(default_factory=list)
+    # The class of each piece of text left out of this row for the reader.
+    withheld: list[str] = field(default_factory=list)
 
     @property
     def updates_received(self) -> int:
@@ -225,20 +309,34 @@ def agenda_rows(
 ) -> list[AgendaRow]:
     """Agenda items (decisions, actions and update requests prefetched) with
     their reasons in words, the other panels discussing the person that a
-    reader allowed `classes` may know of, and the lead panel. One query."""
+    reader allowed `classes` may know of, and the lead panel; discussion
+    notes, decisions' reasons and agency updates of other classes left out
+    (and listed in `withheld`). One query."""
     found = overlaps(panel_type, on, [i.person_id for i in items], classes)
     rows = []
     for item in items:
         others = found.get(item.person_id, [])
+        withheld = []
+        if withhold_discussion(item, classes):
+            withheld.append(item.discussion_sensitivity)
+        decisions = list(item.decisions.all())
+        withheld += [d.sensitivity for d in decisions if withhold_decision(d, classes)]
+        updates = []
+        for update in item.update_requests.all():
+            if update.sensitivity in classes:
+                updates.append(update)
+            elif update.responded_at is not None:
+                withheld.append(update.sensitivity)
         rows.append(
             AgendaRow(
                 item=item,
                 reasons=[REASON_LABELS.get(r, r) for r in item.reasons],
                 overlaps=sorted({o.name for o in others}),
                 lead=lead_panel(panel_type, others) if others else "",
-                decisions=list(item.decisions.all()),
+                decisions=decisions,
                 actions=list(item.actions.all()),
-                updates=list(item.update_requests.all()),
+                updates=updates,
+                withheld=withheld,
             )
         )
     return rows
@@ -288,9 +386,7 @@ def meeting_agenda(user: AnyUser, meeting: PanelMeeting) -> dict[str, Any]:
             ),
             Prefetch(
                 "update_requests",
-                queryset=UpdateRequest.objects.filter(sensitivity__in=classes).select_related(
-                    "agency", "responded_by"
-                ),
+                queryset=UpdateRequest.objects.select_related("agency", "responded_by"),
             ),
         )
         .order_by("position", "id")
@@ -411,6 +507,11 @@ def person_tab_context(user: User | AnonymousUser, person: Any) -> dict[str, Any
         .prefetch_related("decisions")
         .order_by("-meeting__date")
     )
+    classes = _classes_of(user)
+    for item in items:
+        withhold_discussion(item, classes)
+        for decision in item.decisions.all():
+            withhold_decision(decision, classes)
     actions = list(
         PanelAction.objects.filter(
             person=person, meeting__panel_type__in=panel_types, status=ActionStatus.OPEN
@@ -537,3 +638,57 @@ def overlap_list_for(user: AnyUser, *, today: date, days: int = 90) -> list[Over
             )
         )
     return sorted(result, key=lambda r: (r.person.family_name, r.person.given_name, r.person.pk))
+
+
+# ---------------------------------------------------------------- one item, decisions API
+
+
+def item_papers_for(user: AnyUser, item: AgendaItem) -> dict[str, Any]:
+    """What the item page shows beside the item (which item_get_for loaded,
+    its discussion already withheld as the user's agency requires): decisions
+    with reasons of classes the user's agency may not see left out, actions,
+    and the agency updates of classes it may see."""
+    classes = _classes_of(user)
+    decisions = list(item.decisions.select_related("decided_by"))
+    for decision in decisions:
+        withhold_decision(decision, classes)
+    return {
+        "decisions": decisions,
+        "actions": list(item.actions.select_related("owner_agency", "owner_user")),
+        "updates": list(
+            item.update_requests.filter(sensitivity__in=classes).select_related(
+                "agency", "responded_by"
+            )
+        ),
+    }
+
+
+def decision_list_for(user: AnyUser) -> QuerySet[PanelDecision]:
+    """Decisions about people the user may see, on panels the user may see.
+    The free text is read through annotations that are empty for a class the
+    user's agency may not see (`shown_rationale`, `shown_brag_reason`;
+    `reasons_withheld` names the class), and the raw columns are not loaded."""
+    classes = list(_classes_of(user))
+    allowed = Q(sensitivity__in=classes)
+
+    def shown(column: str) -> Case:
+        return Case(When(allowed, then=F(column)), default=Value(""), output_field=CharField())
+
+    return (
+        PanelDecision.objects.filter(
+            person_visible_to(user, "item__person"),
+            item__meeting__panel_type__in=panel_type_list_for(user).values("pk"),
+        )
+        .defer("rationale", "brag_reason")
+        .annotate(
+            shown_rationale=shown("rationale"),
+            shown_brag_reason=shown("brag_reason"),
+            reasons_withheld=Case(
+                When(allowed | (Q(rationale="") & Q(brag_reason="")), then=Value("")),
+                default=F("sensitivity"),
+                output_field=CharField(),
+            ),
+        )
+        .select_related("item__person")
+        .order_by("-decided_at", "-id")
+    )

@@ -27,12 +27,14 @@ from offenders.models import (
     Involvement,
     InvolvementReason,
     Person,
+    Sensitivity,
 )
 from offenders.services import StaleEdit
 from rrcase.access.models import Agency
 from rrcase.access.selectors import agencies_seeing, agency_of, visible_sensitivities
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_event, audit_record, audit_record_many
+from rrcase.core.text import NOTE, REASON, check_length
 from rrcase.dates import add_months
 
 from .agenda import (
@@ -60,6 +62,7 @@ from .models import (
     RuleKind,
     UpdateRequest,
 )
+from .selectors import CLASS_NOUNS, panel_text_classes
 
 __all__ = ["IllegalTransition", "StaleEdit"]
 
@@ -246,18 +249,54 @@ def meeting_cancel(*, meeting: PanelMeeting, by: User) -> PanelMeeting:
     return _meeting_transition(meeting, MeetingStatus.CANCELLED, by)
 
 
+def _check_class(panel_type: PanelType, sensitivity: str) -> None:
+    """A panel text's class must be one some agency receiving this panel's
+    papers may see (else nobody could read it back)."""
+    if sensitivity not in Sensitivity.values:
+        raise ValueError(f"{sensitivity!r} is not a class of information.")
+    if sensitivity not in panel_text_classes(panel_type):
+        raise ValueError(
+            f"No agency on this panel may see {CLASS_NOUNS[sensitivity]}: choose another class."
+        )
+
+
+def _check_may_replace(by: User, text: str, sensitivity: str, what: str) -> None:
+    """Text of a class the writer's agency may not see was never shown to
+    them, so they may not overwrite it unseen."""
+    if text and sensitivity not in visible_sensitivities(agency_of(by)):
+        raise ValueError(
+            f"These {what} are {CLASS_NOUNS[sensitivity]}, which your agency may not "
+            "see: a chair from an agency that may see it can change them."
+        )
+
+
 @transaction.atomic
 def meeting_notes_update(
-    *, meeting: PanelMeeting, notes: str, version: int | None, by: User
+    *,
+    meeting: PanelMeeting,
+    notes: str,
+    version: int | None,
+    by: User,
+    sensitivity: str = Sensitivity.STANDARD,
 ) -> PanelMeeting:
+    """The meeting's general notes and their class of information."""
     locked = _lock_meeting(meeting)
     if version is None or locked.version != version:
         raise StaleEdit("Someone else changed this meeting while you were editing it.")
     _require_meeting_status(locked, MeetingStatus.IN_PROGRESS, doing="record notes")
+    check_length(notes, NOTE, "General notes")
+    _check_class(locked.panel_type, sensitivity)
+    _check_may_replace(by, locked.notes, locked.notes_sensitivity, "general notes")
     locked.notes = notes
+    locked.notes_sensitivity = sensitivity
     locked.version += 1
-    locked.save(update_fields=["notes", "version"])
-    audit_record(action=Action.COLLECT, actor=by, obj=locked, details={"notes": True})
+    locked.save(update_fields=["notes", "notes_sensitivity", "version"])
+    audit_record(
+        action=Action.COLLECT,
+        actor=by,
+        obj=locked,
+        details={"notes": True, "sensitivity": sensitivity},
+    )
     return locked
 
 
@@ -442,22 +481,35 @@ def agenda_item_add(*, meeting: PanelMeeting, person: Person, by: User) -> Agend
 
 @transaction.atomic
 def agenda_item_discussion(
-    *, item: AgendaItem, discussion: str, version: int | None, by: User
+    *,
+    item: AgendaItem,
+    discussion: str,
+    version: int | None,
+    by: User,
+    sensitivity: str = Sensitivity.STANDARD,
 ) -> AgendaItem:
-    """Record the discussion notes for one agenda item."""
-    locked = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
+    """Record the discussion notes for one agenda item, with their class of
+    information: agencies the sharing agreement does not allow it do not see
+    them on any page, in the API or in their copy of the minutes."""
+    locked = (
+        AgendaItem.objects.select_for_update().select_related("meeting__panel_type").get(pk=item.pk)
+    )
     if version is None or locked.version != version:
         raise StaleEdit("Someone else changed these notes while you were editing them.")
     _require_meeting_status(locked.meeting, MeetingStatus.IN_PROGRESS, doing="record notes")
+    check_length(discussion, NOTE, "Discussion notes")
+    _check_class(locked.meeting.panel_type, sensitivity)
+    _check_may_replace(by, locked.discussion, locked.discussion_sensitivity, "discussion notes")
     locked.discussion = discussion
+    locked.discussion_sensitivity = sensitivity
     locked.version += 1
-    locked.save(update_fields=["discussion", "version"])
+    locked.save(update_fields=["discussion", "discussion_sensitivity", "version"])
     audit_record(
         action=Action.COLLECT,
         actor=by,
         obj=locked,
         person_id=locked.person_id,
-        details={"discussion": True},
+        details={"discussion": True, "sensitivity": sensitivity},
     )
     return locked
 
@@ -601,11 +653,17 @@ def decision_record(
     brag: str = "",
     brag_reason: str = "",
     person_version: int | None = None,
+    sensitivity: str = Sensitivity.STANDARD,
 ) -> PanelDecision:
     """Record the panel's decision on an agenda item and apply it to the
     person's record through offenders.services, in this one transaction:
     accept -> cohort_adopt, de-select -> cohort_deselect, a BRAG change ->
-    brag_change (which checks `person_version`). Any refusal rolls back all."""
+    brag_change (which checks `person_version`). Any refusal rolls back all.
+
+    `sensitivity` is the class of the decision's free text (rationale and BRAG
+    reason). The person record every involved agency reads (cohort membership
+    reasons, BRAG history) then gets a neutral reason pointing at the panel,
+    not the text itself."""
     if outcome not in DecisionOutcome.values:
         raise ValueError(f"{outcome!r} is not a panel decision.")
     item = AgendaItem.objects.select_related("meeting__panel_type", "person").get(pk=item.pk)
@@ -613,9 +671,24 @@ def decision_record(
     _require_meeting_status(meeting, MeetingStatus.IN_PROGRESS, doing="record decisions")
     if brag and brag not in Brag.values:
         raise ValueError(f"{brag!r} is not a BRAG status.")
+    check_length(rationale.strip(), REASON, "Reason for the decision")
+    check_length(brag_reason.strip(), REASON, "Reason for the BRAG change")
+    _check_class(panel_type, sensitivity)
     brag_from = person.brag
+    if brag and brag == brag_from:
+        raise ValueError(
+            f"{person.full_name}'s BRAG status is already {Brag(brag).label}: "
+            "choose a different status, or keep it as it is."
+        )
     referral = _referral_awaiting(item)
-    reason = rationale.strip() or f"{DecisionOutcome(outcome).label} at {meeting}"
+    withheld = ""
+    if sensitivity != Sensitivity.STANDARD:
+        withheld = (
+            # Not naming the class: the record is read by agencies the
+            # reasons are withheld from, and the class itself says something.
+            f"{DecisionOutcome(outcome).label} at {meeting}: the reasons are in the panel's minutes"
+        )
+    reason = withheld or rationale.strip() or f"{DecisionOutcome(outcome).label} at {meeting}"
     used_cohort = ""
 
     if outcome == DecisionOutcome.ACCEPT:
@@ -655,7 +728,11 @@ def decision_record(
         if not brag_reason.strip():
             raise ValueError("Give the reason for the BRAG change.")
         offender_services.brag_change(
-            person=person, status=brag, reason=brag_reason, version=person_version, by=by
+            person=person,
+            status=brag,
+            reason=withheld or brag_reason,
+            version=person_version,
+            by=by,
         )
 
     if referral is not None:
@@ -675,6 +752,7 @@ def decision_record(
         brag_to=brag if brag and brag != brag_from else "",
         brag_reason=brag_reason.strip() if brag and brag != brag_from else "",
         rationale=rationale.strip(),
+        sensitivity=sensitivity,
         decided_by=by,
         decided_at=timezone.now(),
     )
@@ -692,6 +770,7 @@ def decision_record(
             if decision.brag_to
             else {},
             "referral": referral.status if referral else None,
+            "sensitivity": sensitivity,
         },
     )
     return decision
@@ -716,6 +795,7 @@ def action_create(
     _require_meeting_status(locked, MeetingStatus.IN_PROGRESS, doing="add actions")
     if not description.strip():
         raise ValueError("Describe the action.")
+    check_length(description.strip(), REASON, "Action")
     if owner_agency not in permitted_agencies(locked.panel_type):
         raise ValueError(f"{owner_agency.name} cannot own this panel's actions.")
     if owner_user is not None and not owner_user.is_active:
@@ -757,6 +837,7 @@ def _action_transition(
         raise StaleEdit("Someone else changed this action while you were looking at it.")
     if target in (ActionStatus.NOT_POSSIBLE, ActionStatus.NOT_DONE) and not note.strip():
         raise ValueError("Say why the action was not done.")
+    check_length(note.strip(), NOTE, "Note")
     before = locked.status
     locked.status = target
     locked.outcome_note = note.strip()
@@ -864,6 +945,7 @@ def update_respond(
     )
     if not response.strip():
         raise ValueError("Enter the update.")
+    check_length(response.strip(), NOTE, "Your update")
     if sensitivity not in visible_sensitivities(locked.agency):
         raise ValueError("Your agency cannot mark an update with that class of information.")
     locked.response = response.strip()

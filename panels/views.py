@@ -148,6 +148,14 @@ def panel_type_rules(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(request.user, pk)
+    return _meeting_page(request, meeting)
+
+
+def _meeting_page(
+    request: HttpRequest, meeting: PanelMeeting, notes_form: MeetingNotesForm | None = None
+) -> HttpResponse:
+    """The meeting page; with a bound notes form that failed, its errors and
+    the text as typed (status 400)."""
     context: dict[str, Any] = {
         "meeting": meeting,
         "panel_type": meeting.panel_type,
@@ -155,17 +163,25 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "add_form": AddPersonForm(),
         "members": services.permitted_agencies(meeting.panel_type),
         "notes_form": MeetingNotesForm(
-            initial={"notes": meeting.notes, "version": meeting.version}
+            initial={
+                "notes": meeting.notes,
+                "notes_sensitivity": meeting.notes_sensitivity,
+                "version": meeting.version,
+            },
+            classes=selectors.panel_text_classes(meeting.panel_type),
         ),
         **selectors.meeting_agenda(request.user, meeting),
     }
+    if notes_form is not None:
+        context["notes_form"] = notes_form
     audit_people_listed(
         actor=request.user,
         listed="panels.meeting",
         person_ids=[row.item.person_id for row in context["rows"]],
         obj=meeting,
     )
-    return render(request, "panels/meeting.html", context)
+    status = 400 if notes_form is not None else 200
+    return render(request, "panels/meeting.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -278,18 +294,16 @@ def meeting_add_person(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_notes(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(request.user, pk, for_chair=True)
-    form = MeetingNotesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.meeting_notes_update(
-                meeting=meeting, notes=form.cleaned_data["notes"],
-                version=form.cleaned_data["version"], by=_actor(request),
-            )  # fmt: skip
-        except REFUSED as refused:
-            messages.error(request, str(refused))
-        else:
-            messages.success(request, "Notes saved")
-    return redirect(_meeting_url(meeting))
+    form = MeetingNotesForm(request.POST, classes=selectors.panel_text_classes(meeting.panel_type))
+
+    def write(data: dict[str, Any]) -> None:
+        services.meeting_notes_update(
+            meeting=meeting, notes=data["notes"], sensitivity=data["notes_sensitivity"],
+            version=data["version"], by=_actor(request),
+        )  # fmt: skip
+
+    saved = _submit(request, form, write, done="Notes saved", to=_meeting_url(meeting))
+    return saved or _meeting_page(request, meeting, notes_form=form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -345,6 +359,7 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 def _item_context(request: HttpRequest, item: Any, **forms: Any) -> dict[str, Any]:
     meeting = item.meeting
     agencies = services.permitted_agencies(meeting.panel_type)
+    classes = selectors.panel_text_classes(meeting.panel_type)
     context = {
         "item": item,
         "meeting": meeting,
@@ -352,20 +367,21 @@ def _item_context(request: HttpRequest, item: Any, **forms: Any) -> dict[str, An
         "person": item.person,
         "is_chair": selectors.is_chair(request.user, meeting.panel_type),
         "running": meeting.status == MeetingStatus.IN_PROGRESS,
-        "decisions": list(item.decisions.select_related("decided_by")),
-        "actions": list(item.actions.select_related("owner_agency", "owner_user")),
-        "updates": list(
-            item.update_requests.filter(
-                sensitivity__in=visible_sensitivities(agency_of(request.user))
-            ).select_related("agency", "responded_by")
-        ),
+        **selectors.item_papers_for(request.user, item),
+        "class_labels": selectors.CLASS_LABELS,
         "brag_labels": dict(Brag.choices),
         "discussion_form": DiscussionForm(
-            initial={"discussion": item.discussion, "version": item.version}
+            initial={
+                "discussion": item.discussion,
+                "discussion_sensitivity": item.discussion_sensitivity,
+                "version": item.version,
+            },
+            classes=classes,
         ),
         "decision_form": DecisionForm(
             panel_type=meeting.panel_type,
             current_brag=item.person.brag,
+            classes=classes,
             initial={"person_version": item.person.version, "brag": ""},
         ),
         "action_form": ActionForm(agencies=agencies),
@@ -433,12 +449,15 @@ def _item_submit(
 @require_POST
 def item_discussion(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get_for(request.user, pk, for_chair=True)
-    form = DiscussionForm(request.POST)
+    form = DiscussionForm(
+        request.POST, classes=selectors.panel_text_classes(item.meeting.panel_type)
+    )
 
     def write(data: dict[str, Any]) -> None:
         services.agenda_item_discussion(
-            item=item, discussion=data["discussion"], version=data["version"], by=_actor(request)
-        )
+            item=item, discussion=data["discussion"], version=data["version"],
+            sensitivity=data["discussion_sensitivity"], by=_actor(request),
+        )  # fmt: skip
 
     return _item_submit(
         request, item, "discussion_form", form, write, done="Discussion notes saved"
@@ -449,7 +468,10 @@ def item_discussion(request: HttpRequest, pk: int) -> HttpResponse:
 def item_decision(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_get_for(request.user, pk, for_chair=True)
     form = DecisionForm(
-        request.POST, panel_type=item.meeting.panel_type, current_brag=item.person.brag
+        request.POST,
+        panel_type=item.meeting.panel_type,
+        current_brag=item.person.brag,
+        classes=selectors.panel_text_classes(item.meeting.panel_type),
     )
 
     def write(data: dict[str, Any]) -> None:
@@ -462,6 +484,7 @@ def item_decision(request: HttpRequest, pk: int) -> HttpResponse:
             brag=data["brag"],
             brag_reason=data["brag_reason"],
             person_version=data["person_version"],
+            sensitivity=data["sensitivity"],
             by=_actor(request),
         )
 

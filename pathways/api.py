@@ -24,6 +24,7 @@ from rrcase.access.roles import PERSON_READ_ROLES
 from rrcase.access.selectors import agency_of, role_of
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.core.text import REASON, too_long
 
 from . import selectors, services
 from .models import Need, Referral, Service
@@ -111,8 +112,14 @@ class ReferralOut(serializers.ModelSerializer):
 class TransitionIn(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(REFERRAL_TRANSITIONS))
     version = serializers.IntegerField()
-    text = serializers.CharField(required=False, allow_blank=True, default="")
-    situation = serializers.CharField(required=False, allow_blank=True, default="")
+    text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=REASON,
+        error_messages={"max_length": too_long("The text", REASON)},
+    )
+    situation = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
 
 
 def _consulted(user: User, what: str, person_ids: list[int]) -> None:

@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from rrcase.access.models import Agency
+from rrcase.core.text import NOTE, REASON, bounded_text
 
 from .models import (
     OUTCOME_VALUES,
@@ -73,7 +74,7 @@ class NeedForm(forms.Form):
         initial=Responsibility.COMMUNITY,
         label="Who holds this need now",
     )
-    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea)
+    note = bounded_text("Note (optional)", NOTE, noun="Note")
 
     def __init__(self, *args: Any, need_types: list[NeedType], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -117,11 +118,11 @@ class NeedUpdateForm(VersionForm):
     responsibility = forms.ChoiceField(
         choices=Responsibility.choices, widget=forms.RadioSelect, label="Who holds this need now"
     )
-    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea)
+    note = bounded_text("Note (optional)", NOTE, noun="Note")
 
 
 class NeedNoteForm(forms.Form):
-    text = forms.CharField(label="Add a note", widget=forms.Textarea)
+    text = bounded_text("Add a note", NOTE, required=True, noun="Note")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -144,9 +145,11 @@ def _service_label(service: Service) -> str:
 
 class ReferralForm(forms.Form):
     service = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Service")
-    reason = forms.CharField(
-        label="Why does this person need the service?",
-        widget=forms.Textarea,
+    reason = bounded_text(
+        "Why does this person need the service?",
+        REASON,
+        required=True,
+        noun="The reason",
         help_text="The receiving service sees this. Do not include information the sharing "
         "agreement does not let them see.",
     )
@@ -162,7 +165,8 @@ class ReferralForm(forms.Form):
 
 
 class ReferralActionForm(VersionForm):
-    text = forms.CharField(widget=forms.Textarea, required=False)
+    # Becomes a rejection reason, an outcome or a note: the shortest bound.
+    text = bounded_text("Note", REASON, noun="The text")
 
     def __init__(
         self,
@@ -209,7 +213,7 @@ def outcome_choices() -> list[Any]:
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label="Outcome")
     recorded_on = DateField(label="Date this became true")
-    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea)
+    note = bounded_text("Note (optional)", NOTE, noun="Note")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from rrcase.core.text import DESCRIPTION, NOTE, REASON, text_bound
+
 
 class Pathway(models.Model):
     """One resettlement pathway. The set is data: seven pathways (National
@@ -22,7 +24,7 @@ class Pathway(models.Model):
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=DESCRIPTION, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     # The sharing agreement's class for what is recorded on this pathway
     # (offenders.Sensitivity): health and drug treatment are health data.
@@ -30,6 +32,9 @@ class Pathway(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        constraints = [
+            text_bound("description", DESCRIPTION, prefix="pathway"),
+        ]
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
@@ -167,10 +172,13 @@ class NeedNote(models.Model):
     agency = models.ForeignKey(
         "access.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    text = models.TextField()
+    text = models.TextField(max_length=NOTE)
     status = models.CharField(max_length=12, choices=NeedStatus.choices, blank=True)
 
     class Meta:
+        constraints = [
+            text_bound("text", NOTE, prefix="neednote"),
+        ]
         ordering = ["-written_at", "-id"]
 
     def __str__(self) -> str:
@@ -190,11 +198,14 @@ class Provider(models.Model):
         related_name="providers",
         help_text="Partner agency whose users receive referrals (empty: an outside organisation)",
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=DESCRIPTION, blank=True)
     website = models.URLField(blank=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        constraints = [
+            text_bound("description", DESCRIPTION, prefix="provider"),
+        ]
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -211,15 +222,15 @@ class Service(models.Model):
         NeedType, blank=True, related_name="services", help_text="The specific needs it addresses"
     )
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    eligibility = models.TextField(blank=True)
+    description = models.TextField(max_length=DESCRIPTION, blank=True)
+    eligibility = models.TextField(max_length=DESCRIPTION, blank=True)
     capacity = models.PositiveIntegerField(
         null=True,
         blank=True,
         help_text="Places at once (accepted and started referrals); empty: no limit",
     )
     contact = models.CharField(max_length=200, blank=True)
-    referral_route = models.TextField(blank=True)
+    referral_route = models.TextField(max_length=DESCRIPTION, blank=True)
     response_target_hours = models.PositiveIntegerField(
         default=120, help_text="Hours from sending to a response (accept or reject)"
     )
@@ -229,6 +240,9 @@ class Service(models.Model):
         ordering = ["pathway__position", "name"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "name"], name="service_key"),
+            text_bound("description", DESCRIPTION, prefix="service"),
+            text_bound("eligibility", DESCRIPTION, prefix="service"),
+            text_bound("referral_route", DESCRIPTION, prefix="service"),
         ]
 
     def __str__(self) -> str:
@@ -282,7 +296,7 @@ class Referral(models.Model):
     state = models.CharField(
         max_length=10, choices=ReferralState.choices, default=ReferralState.DRAFT
     )
-    reason = models.TextField(help_text="Why this person needs this service")
+    reason = models.TextField(max_length=REASON, help_text="Why this person needs this service")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -291,8 +305,8 @@ class Referral(models.Model):
     respond_by = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    rejection_reason = models.TextField(blank=True)
-    outcome = models.TextField(blank=True)
+    rejection_reason = models.TextField(max_length=REASON, blank=True)
+    outcome = models.TextField(max_length=NOTE, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -308,6 +322,9 @@ class Referral(models.Model):
                 condition=~Q(state="rejected") | ~Q(rejection_reason=""),
                 name="rejected_referral_has_reason",
             ),
+            text_bound("reason", REASON, prefix="referral"),
+            text_bound("rejection_reason", REASON, prefix="referral"),
+            text_bound("outcome", NOTE, prefix="referral"),
         ]
 
     def __str__(self) -> str:
@@ -331,9 +348,12 @@ class ReferralEvent(models.Model):
     agency = models.ForeignKey(
         "access.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(max_length=NOTE, blank=True)
 
     class Meta:
+        constraints = [
+            text_bound("note", NOTE, prefix="referralevent"),
+        ]
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -407,7 +427,7 @@ class Outcome(models.Model):
     kind = models.CharField(max_length=14, choices=OutcomeKind.choices)
     value = models.CharField(max_length=20)
     recorded_on = models.DateField(help_text="The date this became true")
-    note = models.TextField(blank=True)
+    note = models.TextField(max_length=NOTE, blank=True)
     referral = models.ForeignKey(
         Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes"
     )
@@ -422,6 +442,9 @@ class Outcome(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        constraints = [
+            text_bound("note", NOTE, prefix="outcome"),
+        ]
         ordering = ["-recorded_on", "-id"]
         indexes = [
             models.Index(fields=["person", "kind", "-recorded_on", "-id"], name="outcome_latest"),

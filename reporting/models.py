@@ -15,6 +15,7 @@ from django.db.models import F, Q
 
 from offenders.models import Cohort, OffenceCategory
 from rrcase.core.models import JobRecord
+from rrcase.core.text import DESCRIPTION, ERROR, text_bound
 
 
 class UnitCostTable(models.Model):
@@ -22,7 +23,7 @@ class UnitCostTable(models.Model):
     price_year = models.PositiveSmallIntegerField(
         help_text="The year whose prices the costs are in, e.g. 2003"
     )
-    source = models.TextField(help_text="Publication the figures come from")
+    source = models.TextField(max_length=DESCRIPTION, help_text="Publication the figures come from")
     is_default = models.BooleanField(
         default=False, help_text="Used by reports unless another table is chosen"
     )
@@ -33,7 +34,8 @@ class UnitCostTable(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["is_default"], condition=Q(is_default=True), name="one_default_unit_costs"
-            )
+            ),
+            text_bound("source", DESCRIPTION, prefix="unitcosttable"),
         ]
 
     def __str__(self) -> str:
@@ -93,7 +95,7 @@ class ReportRun(JobRecord):
     parameters = models.JSONField(default=dict)
     definition_version = models.PositiveSmallIntegerField()
     results = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(max_length=ERROR, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -120,6 +122,7 @@ class ReportRun(JobRecord):
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")), name="report_period_in_order"
             ),
+            text_bound("error", ERROR, prefix="reportrun"),
         ]
         indexes = [
             models.Index(fields=["-requested_at"], name="report_run_requested"),

@@ -43,6 +43,7 @@ from offenders.selectors import person_get_for, person_list_for
 from rrcase.access.selectors import agency_of, visible_sensitivities
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.core.text import NOTE, too_long
 
 from . import filters
 from .auth import ApiTokenAuthentication, SignedInWithSecondFactor
@@ -380,7 +381,13 @@ class PersonContactsView(_PersonRecords):
         outcome = serializers.ChoiceField(
             choices=ContactOutcome.choices, required=False, allow_blank=True, default=""
         )
-        notes = serializers.CharField(required=False, allow_blank=True, default="")
+        notes = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            max_length=NOTE,
+            error_messages={"max_length": too_long("Notes", NOTE)},
+        )
         drug_test_result = serializers.ChoiceField(
             choices=DrugTestResult.choices, required=False, allow_blank=True, default=""
         )

@@ -235,9 +235,7 @@ def _stale(
 @person_role_required
 def brag(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(request.user, person_id, for_change=True)
-    form = BragForm(
-        request.POST or None, initial={"version": person.version, "status": person.brag}
-    )
+    form = BragForm(request.POST or None, initial={"version": person.version}, current=person.brag)
     try:
         return _write_page(
             request,

@@ -65,3 +65,11 @@ def get_item(mapping: dict[str, str], key: str) -> str:
 @register.filter
 def action_state(action: object, today: object) -> str:
     return action.tracker_status(today)  # type: ignore[attr-defined]
+
+
+@register.filter
+def class_label(value: str) -> str:
+    """A class of information in words, for "not shown" notes: "police intelligence"."""
+    from panels.selectors import CLASS_NOUNS
+
+    return CLASS_NOUNS.get(value, value)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from rrcase.core.text import NOTE, text_bound
+
 
 class Action(models.TextChoices):
     COLLECT = "collect", "Collection"
@@ -55,7 +57,9 @@ class AuditEvent(models.Model):
     # person must not erase the record that they were erased.
     person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     recipient = models.CharField(max_length=200, blank=True)
-    justification = models.TextField(blank=True)
+    # Written from bounded reasons (rrcase.core.text.REASON) and services'
+    # own sentences; the bound is wider so a justification never fails a write.
+    justification = models.TextField(blank=True, max_length=NOTE)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     details = models.JSONField(default=dict, blank=True)
@@ -67,6 +71,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["person_id", "-at"], name="audit_person_at"),
         ]
         permissions = [("view_audit_trail", "Can read the audit trail")]
+        constraints = [text_bound("justification", NOTE, prefix="auditevent")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or 'system'} {self.action}"

@@ -33,6 +33,12 @@ class GovUKBoundField(BoundField):
         base = _WIDGET_CLASSES.get(widget_type, "govuk-input")
         classes = [base, str(attrs.get("class", ""))]
         described_by = []
+        if widget_type == "textarea" and getattr(self.field, "max_length", None):
+            # GOV.UK's character count (field.html draws it), not the
+            # maxlength attribute, which silently cuts pasted text.
+            attrs.pop("maxlength", None)
+            classes.append("govuk-js-character-count")
+            described_by.append(f"{self.auto_id}-info")
         if self.help_text:
             described_by.append(f"{self.auto_id}-hint")
         if self.form.is_bound and self.errors:

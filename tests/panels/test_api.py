@@ -43,7 +43,9 @@ def test_meeting_detail_is_scoped_like_the_page(running_meeting, sign_in):
     url = f"/api/v1/panels/meetings/{meeting.pk}/"
     body = sign_in("police").get(url).json()
     assert body["agenda"][0]["person"]["reference"].startswith("P")
-    assert body["agenda"][0]["decisions"] == [{"outcome": "retain", "brag_to": "", "rationale": ""}]
+    assert body["agenda"][0]["decisions"] == [
+        {"outcome": "retain", "brag_to": "", "rationale": "", "reasons_withheld": ""}
+    ]
     assert body["quorum"] == {"present": 0, "required": 2, "met": False}
     assert sign_in("housing").get(url).status_code == 404
     assert sign_in("analyst").get(url).status_code == 403

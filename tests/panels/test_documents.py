@@ -91,7 +91,8 @@ def test_a_non_mappa_agencys_copy_has_no_mappa_or_police_intelligence(papers):
     assert "MAPPA level 2" not in council
     assert "dealing from the flat" not in council
     assert "known supplier" not in council
-    assert "left out of this copy: Health, MAPPA, Police intelligence" in council
+    # The statement counts what was left out: the police update and arrest.
+    assert "sharing agreement: 2 items of police intelligence." in council
 
 
 def test_the_police_copy_has_what_police_may_see(papers):
@@ -99,7 +100,7 @@ def test_the_police_copy_has_what_police_may_see(papers):
     assert "Also discussed at: MAPPA level 2" in police
     assert "dealing from the flat" in police
     assert "known supplier" in police
-    assert "left out of this copy: Health." in police
+    assert "Nothing was left out of this copy for its class of information." in police
 
 
 def test_agenda_pack_has_updates_but_no_decisions(papers):
