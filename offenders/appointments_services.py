@@ -329,12 +329,16 @@ def appointment_outcome_record(
     _audit(locked, by=by, action=Action.ALTER, outcome=outcome, contact=contact.pk)
     absences = 0
     if contact_outcome == ContactOutcome.MISSED_UNACCEPTABLE:
+        # Only classes the acting agency may see: the count reveals no others.
+        from rrcase.access.selectors import visible_sensitivities
+
         since = add_months(contact.occurred_on, -ENFORCEMENT_LOOK_BACK_MONTHS)
         absences = Contact.objects.filter(
             person_id=locked.person_id,
             outcome=ContactOutcome.MISSED_UNACCEPTABLE,
             occurred_on__gt=since,
             occurred_on__lte=contact.occurred_on,
+            sensitivity__in=visible_sensitivities(agency_of(by)),
         ).count()
     return OutcomeRecorded(appointment=locked, contact=contact, unacceptable_absences=absences)
 
