@@ -203,12 +203,15 @@ def broker(redis_server: RedisServer) -> Iterator[RedisServer]:
 
 
 def _publish_to(url: str) -> None:
-    """Point this process's publishing at `url`, dropping pooled connections
-    (what Celery does after a fork; `app.close()` would unregister the app)."""
+    """Point this process's publishing at `url`: forget the app's pools, as
+    Celery does after a fork, so they are made again for the new URL. (Not
+    `app.close()`, which unregisters the app, nor closing them: kombu keeps
+    them by URL and would hand a closed one back when the URL is restored.)"""
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._after_fork()
+    app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 @pytest.fixture
