@@ -20,8 +20,8 @@ What runs outside this process follows the same clock where it can:
   tests/clock_site/sitecustomize.py, which moves the child's clock by the
   offset in ``RRCASE_TEST_CLOCK_OFFSET`` before anything else runs. It follows
   the suite's clock, not a test's own nested ``travel``.
-- Chromium (tests/e2e): each page's JavaScript clock is installed at the
-  suite's time (``browser_clock_start``). Cookies are unaffected: Django sends
+- Chromium (tests/e2e): every browser context's JavaScript clock is
+  installed at the suite's time (``browser_clock_start``). Cookies are unaffected: Django sends
   ``Max-Age``, which browsers apply from their own clock.
 - PostgreSQL and Redis keep the real clock; the application asks neither for
   the time (no SQL ``now()``), and Redis expiries are relative.

@@ -45,6 +45,17 @@ def browser():
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium package (.ci/run does).")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # Every page's JavaScript clock runs from the suite's time, not the
+        # machine's (tests/clock.py), like the live server it talks to: each
+        # context, the page fixture's or a test's own, gets it installed.
+        open_context = browser.new_context
+
+        def new_context(**options):
+            context = open_context(**options)
+            context.clock.install(time=browser_clock_start())
+            return context
+
+        browser.new_context = new_context
         yield browser
         browser.close()
 
@@ -88,9 +99,6 @@ def page(browser, live_server):
     # bypass_csp lets the test inject axe; the pages' own scripts still run
     # under the real policy in every other test.
     context = browser.new_context(base_url=live_server.url, bypass_csp=True)
-    # The page's JavaScript clock runs from the suite's time, not the machine's
-    # (tests/clock.py), like the live server it talks to.
-    context.clock.install(time=browser_clock_start())
     page = context.new_page()
     page.set_default_timeout(15_000)
     gate = AccessibilityGate(page)

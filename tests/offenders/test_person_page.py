@@ -94,17 +94,20 @@ def test_overview_shows_cohort_overlap_and_probation_reset(sign_in, person):
                           reason="Matrix", strand="fixed", by=by)  # fmt: skip
     services.cohort_adopt(person=person, cohort=Cohort.DIP, start_date=today - timedelta(days=60),
                           reason="Class A use", by=by)  # fmt: skip
+    # A licence still running: it began 300 days ago (a fixed start date would
+    # have ended by some later "today", and the reset with it).
+    start = today - timedelta(days=300)
     Disposal.objects.create(
         person=person,
         reference="L1",
         type=DisposalType.LICENCE,
-        start_date=date(2025, 1, 1),
-        end_date=date(2025, 1, 1) + timedelta(days=900),
+        start_date=start,
+        end_date=start + timedelta(days=900),
         supervised_by_probation=True,
     )
     body = sign_in("probation").get(f"/people/{person.pk}/").content.decode()
     assert "In 2 cohorts at once" in body
-    two_thirds = date(2025, 1, 1) + timedelta(days=600)
+    two_thirds = start + timedelta(days=600)
     assert f"{two_thirds.day} {two_thirds:%B %Y}" in body
     assert "Not exempt" in body
     assert 'data-alert-code="multiple_cohorts"' in body
