@@ -23,7 +23,7 @@ from offenders.models import Brag, CohortMembership, Person
 from rrcase.access.models import Agency
 from rrcase.dates import add_months
 
-from . import services
+from . import selectors, services
 from .models import (
     AgendaItem,
     AgendaRule,
@@ -196,9 +196,15 @@ def _run_past_meeting(
     services.meeting_start(meeting=meeting, by=chair)
     permitted = services.permitted_agencies(panel)
     items = list(AgendaItem.objects.filter(meeting=meeting).select_related("person"))
+    # What the police said at the table is recorded as police intelligence
+    # (docs/panels.md "Classes of information in panel text"), where the
+    # panel has an agency that may read it back.
+    intelligence = "police_intelligence" in selectors.panel_text_classes(panel)
     for i, item in enumerate(items):
         item.discussion = DISCUSSIONS[(i + meeting.date.month) % len(DISCUSSIONS)]
-    AgendaItem.objects.bulk_update(items, ["discussion"])
+        if intelligence and item.discussion.startswith("Police report"):
+            item.discussion_sensitivity = "police_intelligence"
+    AgendaItem.objects.bulk_update(items, ["discussion", "discussion_sensitivity"])
     for i, item in enumerate(items):
         person = item.person
         outcome, brag = DecisionOutcome.RETAIN, ""

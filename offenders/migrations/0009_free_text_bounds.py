@@ -54,34 +54,34 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='bragchange',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('reason'), 2000), name='bragchange_reason_len', violation_error_message='Enter 2,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('reason'), 2000), name='bragchange_reason_len', violation_error_message='This must be 2,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='cohortmembership',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('selection_reason'), 2000), name='cohortmembership_selection_reason_len', violation_error_message='Enter 2,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('selection_reason'), 2000), name='cohortmembership_selection_reason_len', violation_error_message='This must be 2,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='cohortmembership',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('deselection_reason'), 2000), name='cohortmembership_deselection_reason_len', violation_error_message='Enter 2,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('deselection_reason'), 2000), name='cohortmembership_deselection_reason_len', violation_error_message='This must be 2,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='contact',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('notes'), 5000), name='contact_notes_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('notes'), 5000), name='contact_notes_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='disposal',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('termination_reason'), 2000), name='disposal_termination_reason_len', violation_error_message='Enter 2,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('termination_reason'), 2000), name='disposal_termination_reason_len', violation_error_message='This must be 2,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='enforcement',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('notes'), 5000), name='enforcement_notes_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('notes'), 5000), name='enforcement_notes_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='importrun',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('error'), 5000), name='importrun_error_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('error'), 5000), name='importrun_error_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='involvement',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('justification'), 2000), name='involvement_justification_len', violation_error_message='Enter 2,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('justification'), 2000), name='involvement_justification_len', violation_error_message='This must be 2,000 characters or less'),
         ),
     ]

@@ -84,42 +84,42 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='agendaitem',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('discussion'), 5000), name='agendaitem_discussion_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('discussion'), 5000), name='agendaitem_discussion_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='attendance',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('declarations'), 5000), name='attendance_declarations_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('declarations'), 5000), name='attendance_declarations_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='panelaction',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('description'), 2000), name='panelaction_description_len', violation_error_message='Enter 2,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('description'), 2000), name='panelaction_description_len', violation_error_message='This must be 2,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='panelaction',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('outcome_note'), 5000), name='panelaction_outcome_note_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('outcome_note'), 5000), name='panelaction_outcome_note_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='paneldecision',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('brag_reason'), 2000), name='paneldecision_brag_reason_len', violation_error_message='Enter 2,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('brag_reason'), 2000), name='paneldecision_brag_reason_len', violation_error_message='This must be 2,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='paneldecision',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('rationale'), 2000), name='paneldecision_rationale_len', violation_error_message='Enter 2,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('rationale'), 2000), name='paneldecision_rationale_len', violation_error_message='This must be 2,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='panelmeeting',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('notes'), 5000), name='panelmeeting_notes_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('notes'), 5000), name='panelmeeting_notes_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='panelreferral',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('reason'), 2000), name='panelreferral_reason_len', violation_error_message='Enter 2,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('reason'), 2000), name='panelreferral_reason_len', violation_error_message='This must be 2,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='paneltype',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('description'), 5000), name='paneltype_description_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('description'), 5000), name='paneltype_description_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='updaterequest',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('response'), 5000), name='updaterequest_response_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('response'), 5000), name='updaterequest_response_len', violation_error_message='This must be 5,000 characters or less'),
         ),
     ]

@@ -69,46 +69,46 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='neednote',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('text'), 5000), name='neednote_text_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('text'), 5000), name='neednote_text_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='outcome',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('note'), 5000), name='outcome_note_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('note'), 5000), name='outcome_note_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='pathway',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('description'), 5000), name='pathway_description_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('description'), 5000), name='pathway_description_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='provider',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('description'), 5000), name='provider_description_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('description'), 5000), name='provider_description_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='referral',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('reason'), 2000), name='referral_reason_len', violation_error_message='Enter 2,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('reason'), 2000), name='referral_reason_len', violation_error_message='This must be 2,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='referral',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('rejection_reason'), 2000), name='referral_rejection_reason_len', violation_error_message='Enter 2,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('rejection_reason'), 2000), name='referral_rejection_reason_len', violation_error_message='This must be 2,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='referral',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('outcome'), 5000), name='referral_outcome_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('outcome'), 5000), name='referral_outcome_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='referralevent',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('note'), 5000), name='referralevent_note_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('note'), 5000), name='referralevent_note_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='service',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('description'), 5000), name='service_description_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('description'), 5000), name='service_description_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='service',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('eligibility'), 5000), name='service_eligibility_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('eligibility'), 5000), name='service_eligibility_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='service',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('referral_route'), 5000), name='service_referral_route_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('referral_route'), 5000), name='service_referral_route_len', violation_error_message='This must be 5,000 characters or less'),
         ),
     ]

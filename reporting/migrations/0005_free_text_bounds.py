@@ -24,10 +24,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='reportrun',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('error'), 5000), name='reportrun_error_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('error'), 5000), name='reportrun_error_len', violation_error_message='This must be 5,000 characters or less'),
         ),
         migrations.AddConstraint(
             model_name='unitcosttable',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('source'), 5000), name='unitcosttable_source_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('source'), 5000), name='unitcosttable_source_len', violation_error_message='This must be 5,000 characters or less'),
         ),
     ]

@@ -35,7 +35,7 @@ def text_bound(field: str, limit: int, *, prefix: str) -> models.CheckConstraint
     return models.CheckConstraint(
         condition=LessThanOrEqual(Length(field), limit),
         name=f"{prefix}_{field}_len",
-        violation_error_message=f"Enter {limit:,} characters or fewer",
+        violation_error_message=f"This must be {limit:,} characters or less",
     )
 
 

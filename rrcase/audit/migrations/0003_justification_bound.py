@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='auditevent',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('justification'), 5000), name='auditevent_justification_len', violation_error_message='Enter 5,000 characters or fewer'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('justification'), 5000), name='auditevent_justification_len', violation_error_message='This must be 5,000 characters or less'),
         ),
     ]
