@@ -28,8 +28,9 @@ import_data` (by=None) is the operator's tool and keeps full rights; it names
 the operator in the audit trail.
 
 Audit: one summary event per import (counts, file names, rejects) and one event
-per person created or changed, per file and batch, naming the fields changed
-(written in bulk, `audit_record_many`). New people's lead-agency grants go
+per person created or changed, for the whole import, naming what each file did
+and the fields changed (gathered batch by batch, written with one COPY when the
+import is kept: `audit_record_copy`). New people's lead-agency grants go
 through `involvements_start_bulk`, which records each grant as usual.
 """
 

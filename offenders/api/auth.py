@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from offenders.models import ApiToken
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
+from rrcase.signin.demo_accounts import demo_sign_in_refused
 
 TOKEN_DAYS = 90
 _OTP_MIDDLEWARE = "django_otp.middleware.OTPMiddleware"
@@ -91,7 +92,13 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             .filter(key_hash=_hash(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
             .first()
         )
-        if token is None or not token.user.is_active:
+        # A demo account's token is refused where demo accounts may not sign in
+        # (rrcase/signin/demo_accounts.py), whatever the database holds.
+        if (
+            token is None
+            or not token.user.is_active
+            or demo_sign_in_refused(username=token.user.get_username())
+        ):
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.user, token

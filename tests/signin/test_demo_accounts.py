@@ -133,6 +133,15 @@ def test_an_authenticator_with_the_published_demo_secret_is_refused(
     assert client.get("/").status_code == 302  # still not through the second factor
 
 
+def test_a_demo_accounts_api_token_is_refused(client, borough, settings):
+    from offenders.api.auth import api_token_issue
+
+    _, key = api_token_issue(user=User.objects.get(username="probation"), name="sync", by=None)
+    assert client.get("/api/v1/people/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    settings.DEMO_DATA_ALLOWED = False
+    assert client.get("/api/v1/people/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
+
+
 def test_demo_data_is_not_seeded_where_it_is_not_allowed(db, settings):
     settings.DEMO_DATA_ALLOWED = False
     with pytest.raises(ValueError, match="Demo data is not allowed"):
