@@ -136,9 +136,14 @@ class _Base(viewsets.GenericViewSet):
     authentication_classes = [SessionAuthentication]
     permission_classes = [SignedInWithSecondFactor]
 
-    def _audit_list(self, what: str, ids: list[int]) -> None:
+    def _audit_list(self, what: str, rows: list[Any]) -> None:
+        """A list is a consultation of every person on it (their ids, as the
+        other APIs record them), as well as of the rows."""
+        people = sorted({row["person"]["id"] for row in rows if row.get("person")})
         audit_record(
-            action=Action.CONSULT, actor=self.request.user, details={"api": what, "ids": ids}
+            action=Action.CONSULT,
+            actor=self.request.user,
+            details={"api": what, "ids": [row["id"] for row in rows], "person_ids": people},
         )
 
 
@@ -156,14 +161,20 @@ class MeetingViewSet(_Base, mixins.ListModelMixin):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        self._audit_list("panel meetings", [m["id"] for m in response.data["results"]])
+        self._audit_list("panel meetings", response.data["results"])
         return response
 
     @extend_schema(responses=MeetingDetailOut)
-    def retrieve(self, request: Request, pk: str) -> Response:
+    def retrieve(self, request: Request, pk: str, format: str | None = None) -> Response:
         meeting = selectors.meeting_get_for(request.user, int(pk))
         agenda = selectors.meeting_agenda(request.user, meeting)
-        audit_record(action=Action.CONSULT, actor=request.user, obj=meeting, details={"api": 1})
+        people = sorted({row.item.person_id for row in agenda["rows"]})
+        audit_record(
+            action=Action.CONSULT,
+            actor=request.user,
+            obj=meeting,
+            details={"api": 1, "person_ids": people},
+        )
         return Response(MeetingDetailOut(meeting, context={"agenda": agenda}).data)
 
 
@@ -183,7 +194,7 @@ class DecisionViewSet(_Base, mixins.ListModelMixin):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        self._audit_list("panel decisions", [d["id"] for d in response.data["results"]])
+        self._audit_list("panel decisions", response.data["results"])
         return response
 
 
@@ -201,15 +212,15 @@ class ActionViewSet(_Base, mixins.ListModelMixin):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        self._audit_list("panel actions", [a["id"] for a in response.data["results"]])
+        self._audit_list("panel actions", response.data["results"])
         return response
 
-    def retrieve(self, request: Request, pk: str) -> Response:
+    def retrieve(self, request: Request, pk: str, format: str | None = None) -> Response:
         return Response(ActionOut(selectors.action_get_for(request.user, int(pk))).data)
 
     @extend_schema(request=ActionTransitionIn, responses=ActionOut)
     @route(detail=True, methods=["post"])
-    def transition(self, request: Request, pk: str) -> Response:
+    def transition(self, request: Request, pk: str, format: str | None = None) -> Response:
         """Close an action: done, not possible (circumstances changed) or not
         done. 409 when `version` is stale, 400 when the transition is illegal."""
         action = selectors.action_get_for(request.user, int(pk), for_change=True)
