@@ -550,6 +550,7 @@ def person_merge_by_reference(request: HttpRequest) -> HttpResponse:
         "Merge two records",
         form,
         button="Merge records",
+        back=reverse("core:home"),  # not the case list: system admins may not open it
         intro="Give the case references of the two records. You will not be shown either "
         "person: if you cannot see them, ask an administrator of the agency that leads "
         "them for the references.",

@@ -161,6 +161,8 @@ def test_system_admin_merges_by_reference_and_is_shown_no_one(sign_in, person, d
     client = sign_in("sysadmin")
     form = client.get(BY_REFERENCE)
     assert form.status_code == 200
+    # Back to the home page, not to the case list a system admin may not open.
+    assert '<a href="/" class="govuk-back-link">Back</a>' in form.content.decode()
     response = client.post(BY_REFERENCE, merge_data(), follow=True)
     body = response.content.decode()
     assert "N900002 was merged into N900001" in body
