@@ -451,5 +451,34 @@ class MergeForm(forms.Form):
     )
 
 
+class MergeByReferenceForm(forms.Form):
+    """Two records named by case reference: for administrators who may not see
+    people (system admins), given the references by an agency admin who can."""
+
+    keep_reference = forms.CharField(
+        label="Case reference of the record to keep",
+        max_length=32,
+        error_messages={"required": "Enter the case reference of the record to keep"},
+    )
+    duplicate_reference = forms.CharField(
+        label="Case reference of the duplicate record",
+        max_length=32,
+        help_text="Its history moves to the record kept and the duplicate is removed",
+        error_messages={"required": "Enter the case reference of the duplicate record"},
+    )
+    justification = _reason(
+        "Why these are the same person",
+        "Enter why these records are the same person",
+        help_text="Include who asked for the merge",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        keep, duplicate = data.get("keep_reference", ""), data.get("duplicate_reference", "")
+        if keep and duplicate and keep.strip().upper() == duplicate.strip().upper():
+            self.add_error("duplicate_reference", "Enter two different case references")
+        return data
+
+
 class CandidateAdoptForm(forms.Form):
     reason = _reason("Reason for adoption", "Enter the reason for adopting this person")

@@ -37,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat, TruncMonth
+from django.db.models.functions import Concat, TruncMonth, Upper
 from django.http import Http404
 from django.utils import timezone
 
@@ -147,7 +147,11 @@ def person_get_for(
     """One person for a page, API call or export, or Http404 / PermissionDenied.
 
     Records a consultation (or, when refused, an access_denied event) in the
-    audit trail, so callers cannot forget to."""
+    audit trail, so callers cannot forget to. Loading for change is a
+    consultation too: the form pages (edit, BRAG, record a contact, add a
+    need…) show the name and reference (SECURITY.md "Audit"; the walk in
+    tests/audit/test_consultation_walk.py). `audit=False` only where the caller
+    records the consultation itself, with more detail."""
     person = (
         person_list_for(user)
         .select_related("lead_agency", "offender_manager", "police_spoc")
@@ -163,8 +167,14 @@ def person_get_for(
         raise Http404("No such person.")
     if for_change and not person_may_change(user, person):
         raise PermissionDenied("You can read this record but not change it.")
-    if audit and not for_change:
-        audit_record(action=Action.CONSULT, actor=user, obj=person, person_id=person.pk)
+    if audit:
+        audit_record(
+            action=Action.CONSULT,
+            actor=user,
+            obj=person,
+            person_id=person.pk,
+            details={"for_change": True} if for_change else None,
+        )
     return person
 
 
@@ -622,8 +632,9 @@ def person_duplicates_for(
 
 
 def person_may_merge(user: User | AnonymousUser, person: Person) -> bool:
-    """Agency admins merge duplicates into records their agency leads (system
-    admins do it from the admin, never from the person page)."""
+    """Agency admins merge duplicates into records their agency leads, from the
+    person page. (System admins, who never see people, merge by reference:
+    person_merge_pair_for.)"""
     agency = agency_of(user)
     return (
         role_of(user) == Role.AGENCY_ADMIN
@@ -633,23 +644,75 @@ def person_may_merge(user: User | AnonymousUser, person: Person) -> bool:
 
 
 def person_get_for_merge(user: User | AnonymousUser, person_id: int) -> Person:
-    """A person an administrator may merge records into: system admins any
-    record, agency admins records their agency leads. Audited like person_get_for."""
+    """A person the user may merge a duplicate into, from its page: only the
+    lead agency's admin. The page shows the person, so it loads like every
+    person page: roles that never see people 403 whatever the id; an outsider
+    agency 404; a restricted record the user is not named on 403; then 403 for
+    anyone but the lead agency's admin. A consultation once allowed."""
+    if role_of(user) not in PERSON_READ_ROLES:
+        _deny(user, person_id, reason="role never sees people: merge by reference")
+        raise PermissionDenied(
+            "Your role cannot open people's records. Merge two records by their references."
+        )
+    person = person_get_for(user, person_id, audit=False)
+    if not person_may_merge(user, person):
+        _deny(user, person_id, reason="not the lead agency's administrator")
+        raise PermissionDenied("Only the lead agency's administrator can merge this record.")
+    audit_record(action=Action.CONSULT, actor=user, obj=person, person_id=person.pk)
+    return person
+
+
+MERGE_ROLES = frozenset({Role.AGENCY_ADMIN, Role.SYSTEM_ADMIN})
+
+
+def _mergeable_for(user: User | AnonymousUser) -> QuerySet[Person]:
+    """Records a user may name for a merge. An agency admin: those their agency
+    leads and they may open. A system admin: any record by its reference, which
+    they were given (never shown one), except a restricted one they are not
+    named on, which its lead agency's admin merges."""
     role = role_of(user)
     if role == Role.SYSTEM_ADMIN:
-        person = Person.objects.select_related("lead_agency").filter(pk=person_id).first()
-        if person is None:
-            raise Http404("No such person.")
-        audit_record(action=Action.CONSULT, actor=user, obj=person, person_id=person.pk)
-        return person
-    if role != Role.AGENCY_ADMIN:
-        _deny(user, person_id, reason="only administrators merge records")
-        raise PermissionDenied("Only an administrator can merge records.")
-    person = person_get_for(user, person_id)
-    if not person_may_merge(user, person):
-        _deny(user, person_id, reason="agency admin of another agency")
-        raise PermissionDenied("Only the lead agency's administrator can merge this record.")
-    return person
+        everyone = Person.objects.all()  # scoped: looked up by reference, never displayed
+        return everyone.filter(Q(restricted=False) | _named_on(user))
+    agency = agency_of(user)
+    if role == Role.AGENCY_ADMIN and agency is not None:
+        return person_list_for(user).filter(lead_agency_id=agency.pk)
+    return Person.objects.none()
+
+
+def person_merge_duplicate_for(
+    user: User | AnonymousUser, *, reference: str, keep: Person
+) -> Person | None:
+    """The record an administrator names as the duplicate of `keep`, found
+    among the records they may merge (so an existing reference they may not
+    touch reads the same as one that does not exist)."""
+    return (
+        _mergeable_for(user)
+        .filter(reference__iexact=reference.strip())
+        .exclude(pk=keep.pk)
+        .select_related("lead_agency")
+        .first()
+    )
+
+
+def person_merge_pair_for(
+    user: User | AnonymousUser, *, keep_reference: str, duplicate_reference: str
+) -> tuple[Person | None, Person | None]:
+    """The two records an administrator names by case reference for a merge,
+    each None when it is not one they may merge (missing, another agency's,
+    restricted without them): the answer is the same for each, so the lookup
+    tells them nothing about records they may not touch. 403 for roles that
+    do not merge."""
+    if role_of(user) not in MERGE_ROLES:
+        raise PermissionDenied("Only administrators merge records.")
+    wanted = {keep_reference.strip().upper(), duplicate_reference.strip().upper()}
+    found = {
+        p.reference.upper(): p
+        for p in _mergeable_for(user)
+        .annotate(upper_reference=Upper("reference"))
+        .filter(upper_reference__in=wanted)
+    }
+    return found.get(keep_reference.strip().upper()), found.get(duplicate_reference.strip().upper())
 
 
 # ---------------------------------------------------------------------------
@@ -847,18 +910,3 @@ def brag_latest_for(user: User | AnonymousUser, person: Person) -> BragChange | 
 def person_current_for(user: User | AnonymousUser, person: Person) -> Person:
     """The record as it is now in the database (after someone else's edit)."""
     return Person.objects.select_related("lead_agency").get(pk=person.pk)
-
-
-def person_merge_duplicate_for(
-    user: User | AnonymousUser, *, reference: str, keep: Person
-) -> Person | None:
-    """The record an administrator names as the duplicate of `keep`, found
-    among the records they may merge (so an existing reference they may not
-    touch reads the same as one that does not exist)."""
-    candidates = (
-        Person.objects.all() if role_of(user) == Role.SYSTEM_ADMIN else person_list_for(user)
-    )
-    duplicate = candidates.filter(reference__iexact=reference).exclude(pk=keep.pk).first()
-    if duplicate is None:
-        return None
-    return person_get_for_merge(user, duplicate.pk)

@@ -37,6 +37,7 @@ urlpatterns = [
         name="disposal-terminate",
     ),
     path("people/<int:person_id>/merge/", writes.person_merge, name="person-merge"),
+    path("people/merge/", writes.person_merge_by_reference, name="merge"),
     path("cohorts/candidates/", cohorts.candidates, name="cohort-candidates"),
     path(
         "cohorts/candidates/<int:person_id>/adopt/",

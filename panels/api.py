@@ -20,7 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from offenders.api.base import BAD_REQUEST, STALE_VERSION, ApiViewSet, api_router
-from offenders.selectors import person_visible_to
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 from rrcase.core.text import NOTE, too_long
@@ -173,9 +172,14 @@ class MeetingDetailOut(MeetingOut):
 # before any code here runs. (Comments, not a docstring: the schema would show
 # a base class's docstring as every operation's description.)
 class _Base(ApiViewSet):
-    def _audit_list(self, what: str, ids: list[int]) -> None:
+    def _audit_list(self, what: str, rows: list[Any]) -> None:
+        """A list is a consultation of every person on it (their ids, as the
+        other APIs record them), as well as of the rows."""
+        people = sorted({row["person"]["id"] for row in rows if row.get("person")})
         audit_record(
-            action=Action.CONSULT, actor=self.request.user, details={"api": what, "ids": ids}
+            action=Action.CONSULT,
+            actor=self.request.user,
+            details={"api": what, "ids": [row["id"] for row in rows], "person_ids": people},
         )
 
 
@@ -193,14 +197,20 @@ class MeetingViewSet(_Base, mixins.ListModelMixin):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        self._audit_list("panel meetings", [m["id"] for m in response.data["results"]])
+        self._audit_list("panel meetings", response.data["results"])
         return response
 
     @extend_schema(responses=MeetingDetailOut)
     def retrieve(self, request: Request, pk: int) -> Response:
         meeting = selectors.meeting_get_for(request.user, pk)
         agenda = selectors.meeting_agenda(request.user, meeting)
-        audit_record(action=Action.CONSULT, actor=request.user, obj=meeting, details={"api": 1})
+        people = sorted({row.item.person_id for row in agenda["rows"]})
+        audit_record(
+            action=Action.CONSULT,
+            actor=request.user,
+            obj=meeting,
+            details={"api": 1, "person_ids": people},
+        )
         return Response(MeetingDetailOut(meeting, context={"agenda": agenda}).data)
 
 
@@ -212,7 +222,7 @@ class DecisionViewSet(_Base, mixins.ListModelMixin):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        self._audit_list("panel decisions", [d["id"] for d in response.data["results"]])
+        self._audit_list("panel decisions", response.data["results"])
         return response
 
 
@@ -233,7 +243,7 @@ class ActionViewSet(_Base, mixins.ListModelMixin):
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        self._audit_list("panel actions", [a["id"] for a in response.data["results"]])
+        self._audit_list("panel actions", response.data["results"])
         return response
 
     def retrieve(self, request: Request, pk: int) -> Response:

@@ -523,10 +523,12 @@ def action_tracker(request: HttpRequest) -> HttpResponse:
         request.user, view=view, status="" if status == "any" else status, today=today
     )
     page = CappedPaginator(actions, 25).get_page(request.GET.get("page"))
-    audit_record(
-        action=Action.CONSULT,
+    audit_people_listed(
         actor=request.user,
-        details={"page": "panel actions", "actions": [a.pk for a in page.object_list]},
+        listed="panels.actions",
+        person_ids=sorted({a.person_id for a in page.object_list if a.person_id}),
+        query={"view": view, "status": status, "page": page.number},
+        actions=[a.pk for a in page.object_list],
     )
     return render(
         request,
@@ -571,16 +573,22 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def update_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "panels/updates.html",
-        {"requests": list(selectors.update_requests_for(request.user)[:200])},
+    requests = list(selectors.update_requests_for(request.user)[:200])
+    audit_people_listed(
+        actor=request.user,
+        listed="panels.updates",
+        person_ids=sorted({r.item.person_id for r in requests}),
     )
+    return render(request, "panels/updates.html", {"requests": requests})
 
 
 @require_http_methods(["GET", "POST"])
 def update_respond(request: HttpRequest, pk: int) -> HttpResponse:
     update = selectors.update_request_get_for(request.user, pk)
+    # The page names the person the panel asks about: a consultation.
+    audit_record(
+        action=Action.CONSULT, actor=request.user, obj=update, person_id=update.item.person_id
+    )
     form = UpdateResponseForm(
         request.POST or None,
         initial={"response": update.response, "sensitivity": update.sensitivity},
@@ -643,9 +651,7 @@ def overlap(request: HttpRequest) -> HttpResponse:
     """People discussed at more than one panel, which leads, and their actions."""
     today = timezone.localdate()
     rows = selectors.overlap_list_for(request.user, today=today)
-    audit_record(
-        action=Action.CONSULT,
-        actor=request.user,
-        details={"page": "panel overlap", "shown": len(rows)},
+    audit_people_listed(
+        actor=request.user, listed="panels.overlap", person_ids=[row.person.pk for row in rows]
     )
     return render(request, "panels/overlap.html", {"rows": rows, "today": today})

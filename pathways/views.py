@@ -500,4 +500,11 @@ def notifications(request: HttpRequest) -> HttpResponse:
     page = CappedPaginator(selectors.notification_list_for(request.user), 25).get_page(
         request.GET.get("page")
     )
+    # A notification about a referral names its person.
+    audit_people_listed(
+        actor=request.user,
+        listed="pathways.notifications",
+        person_ids=sorted({n.referral.person_id for n in page if n.referral_id is not None}),
+        query={"page": page.number},
+    )
     return render(request, "pathways/notifications.html", {"page": page})

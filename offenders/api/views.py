@@ -79,9 +79,18 @@ class _Scoped(GenericAPIView):
                 "api": self.audit_name,
                 "ids": ids,
                 "person_ids": sorted({getattr(obj, person_of) for obj in page}),
-                "query": {k: v for k, v in self.request.query_params.items() if k != "page"},
+                # Only the filters this list takes: a name in ?q= was not used, nor kept.
+                "query": {
+                    k: v for k, v in self.request.query_params.items() if k in self._filter_names()
+                },
             },
         )
+
+    def _filter_names(self) -> set[str]:
+        filterset = getattr(self, "filterset_class", None)
+        names = set(filterset.base_filters) if filterset is not None else set()
+        # A date range filter takes its bounds as name_after / name_before.
+        return names | {f"{n}_{end}" for n in names for end in ("after", "before")}
 
     def _page_of(self, queryset: QuerySet[Any]) -> list[Any]:
         """The requested page of the queryset, filtered."""

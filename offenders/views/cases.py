@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -44,8 +45,42 @@ def _search_term(request: HttpRequest, search_id: str) -> str:
     return searches.get(search_id, "")
 
 
+# The list's own query parameters (and its filters'). Anything else, such as a
+# name in ?q= or ?name=, is dropped by a redirect before anything is listed:
+# only the posted search searches, so no name stays in a URL (SECURITY.md).
+LIST_PARAMETERS = frozenset({"tab", "sort", "order", "page", "search"})
+NO_SEARCH_BY_URL = (
+    "Use the search box to find someone: names are not kept in web addresses, so a search "
+    "in the address was not run"
+)
+
+
+def _without_stray_parameters(request: HttpRequest) -> HttpResponseRedirect | None:
+    """A redirect to the list without parameters it does not take (and without a
+    search id this session does not hold), or None when there are none."""
+    allowed = LIST_PARAMETERS | set(CaseFilterForm.base_fields)
+    search_id = request.GET.get("search", "")
+    unknown_search = bool(search_id) and not _search_term(request, search_id)
+    stray = [name for name in request.GET if name not in allowed]
+    if not stray and not unknown_search:
+        return None
+    kept = [
+        (name, value)
+        for name, values in request.GET.lists()
+        if name in allowed and not (name == "search" and unknown_search)
+        for value in values
+    ]
+    if stray:
+        messages.info(request, NO_SEARCH_BY_URL)
+    query = f"?{urlencode(kept)}" if kept else ""
+    return HttpResponseRedirect(reverse("offenders:case-list") + query)
+
+
 def case_list(request: HttpRequest) -> HttpResponse:
     user = _require_person_reader(request)
+    redirect = _without_stray_parameters(request)
+    if redirect is not None:
+        return redirect
     tab = request.GET.get("tab", "caseload")
     if tab not in selectors.CASE_TABS:
         tab = "caseload"
@@ -64,7 +99,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         user, tab=tab, filters=filters, search=term, sort=sort, descending=descending
     )
     page = CappedPaginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_list_consulted(request, "offenders.case_list", page)
+    audit_list_consulted(
+        request, "offenders.case_list", page, LIST_PARAMETERS | set(CaseFilterForm.base_fields)
+    )
     return render(
         request,
         "offenders/case_list.html",
@@ -116,15 +153,18 @@ def _columns(sort: str, descending: bool) -> list[dict[str, Any]]:
     return out
 
 
-def audit_list_consulted(request: HttpRequest, name: str, page: Any) -> None:
+def audit_list_consulted(
+    request: HttpRequest, name: str, page: Any, parameters: frozenset[str]
+) -> None:
     """The people on a list page, as one consultation (the search term is in
-    the search's own event)."""
+    the search's own event). Only the `parameters` the page takes are recorded:
+    anything else in the address (a name in ?q=) was not used, and is not kept."""
     audit_people_listed(
         actor=request.user,
         listed=name,
         person_ids=[person.pk for person in page],
-        query={k: v for k, v in request.GET.lists() if k != "search"},
-        search_id=request.GET.get("search", ""),
+        query={k: v for k, v in request.GET.lists() if k in parameters and k != "search"},
+        search_id=request.GET.get("search", "") if "search" in parameters else "",
     )
 
 

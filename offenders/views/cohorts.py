@@ -37,7 +37,9 @@ def candidates(request: HttpRequest) -> HttpResponse:
         breakdown = selectors.selection_breakdown(matrix, [p.pk for p in page])
         for person in page:
             person.breakdown = breakdown.get(person.pk, [])  # type: ignore[attr-defined]
-        audit_list_consulted(request, "offenders.cohort_candidates", page)
+        audit_list_consulted(
+            request, "offenders.cohort_candidates", page, frozenset({"cohort", "page"})
+        )
     return render(
         request,
         "offenders/cohort_candidates.html",

@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from rrcase.access.models import Role
 from rrcase.access.roles import PERSON_WRITE_ROLES
 from rrcase.access.selectors import agency_of, role_of, visible_sensitivities
 
@@ -28,6 +27,7 @@ from ..forms import (
     ContactForm,
     DisposalTerminateForm,
     EnforcementForm,
+    MergeByReferenceForm,
     MergeForm,
     PersonCreateForm,
     PersonEditForm,
@@ -478,24 +478,18 @@ def disposal_terminate(request: HttpRequest, person_id: int, disposal_id: int) -
 
 
 def person_merge(request: HttpRequest, person_id: int) -> HttpResponse:
-    """Administrators: merge a duplicate record into this one."""
+    """The lead agency's admin merges a duplicate record into this one, from its
+    page (which shows the person: selectors.person_get_for_merge)."""
     person = selectors.person_get_for_merge(request.user, person_id)
     form = MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         reference = form.cleaned_data["duplicate_reference"].strip()
-        duplicate: Person | None = None
-        try:
-            duplicate = selectors.person_merge_duplicate_for(
-                request.user, reference=reference, keep=person
-            )
-        except (PermissionDenied, Http404):
-            form.add_error("duplicate_reference", "You can only merge records your agency leads")
+        duplicate = selectors.person_merge_duplicate_for(
+            request.user, reference=reference, keep=person
+        )
+        if duplicate is None:
+            form.add_error("duplicate_reference", NOT_MERGEABLE)
         else:
-            if duplicate is None:
-                form.add_error(
-                    "duplicate_reference", "There is no other record with this reference"
-                )
-        if not form.errors and duplicate is not None:
             try:
                 services.person_merge(
                     survivor=person,
@@ -507,7 +501,59 @@ def person_merge(request: HttpRequest, person_id: int) -> HttpResponse:
                 _service_errors(form, error)
             else:
                 messages.success(request, f"{reference} was merged into {person.reference}")
-                if role_of(request.user) == Role.SYSTEM_ADMIN:
-                    return HttpResponseRedirect(reverse("core:home"))  # they cannot open records
                 return _overview(person)
     return _form_page(request, person, "Merge a duplicate record", form, button="Merge records")
+
+
+# The same words for a reference that does not exist and one the user may not
+# merge (another agency's, restricted without them): the page reveals nothing.
+NOT_MERGEABLE = "There is no other record with this reference that you may merge"
+
+
+def person_merge_by_reference(request: HttpRequest) -> HttpResponse:
+    """Administrators merge two records named by case reference, and are shown
+    no one: a system admin, who never sees people, works from the references an
+    agency admin who can see both gave them (docs/access.md "Merging records").
+    The confirmation repeats only the references they typed."""
+    if role_of(request.user) not in selectors.MERGE_ROLES:
+        raise PermissionDenied("Only administrators merge records.")
+    form = MergeByReferenceForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        keep, duplicate = selectors.person_merge_pair_for(
+            request.user,
+            keep_reference=data["keep_reference"],
+            duplicate_reference=data["duplicate_reference"],
+        )
+        if keep is None:
+            form.add_error("keep_reference", NOT_MERGEABLE.replace("other ", ""))
+        if duplicate is None:
+            form.add_error("duplicate_reference", NOT_MERGEABLE.replace("other ", ""))
+        if keep is not None and duplicate is not None:
+            try:
+                services.person_merge(
+                    survivor=keep,
+                    duplicate=duplicate,
+                    justification=data["justification"],
+                    by=request.user,  # type: ignore[arg-type]
+                )
+            except ValueError as error:
+                _service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"{data['duplicate_reference'].strip()} was merged into "
+                    f"{data['keep_reference'].strip()}",
+                )
+                return HttpResponseRedirect(reverse("offenders:merge"))
+    return _form_page(
+        request,
+        None,
+        "Merge two records",
+        form,
+        button="Merge records",
+        back=reverse("core:home"),  # not the case list: system admins may not open it
+        intro="Give the case references of the two records. You will not be shown either "
+        "person: if you cannot see them, ask an administrator of the agency that leads "
+        "them for the references.",
+    )
