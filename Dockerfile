@@ -18,6 +18,8 @@ COPY --from=assets /app/assets ./assets
 RUN SECRET_KEY=build-only-$(head -c 32 /dev/urandom | base64 | tr -dc A-Za-z0-9)-collectstatic-placeholder \
     ALLOWED_HOSTS=build DATABASE_URL=postgres://build/build \
     python manage.py collectstatic --no-input
+# MEDIA_ROOT (uploads) is a volume in docker-compose; the app user writes it.
+RUN mkdir -p /app/var/media && chown -R rrcase:rrcase /app/var
 USER rrcase
 EXPOSE 8000
 CMD ["gunicorn", "rrcase.wsgi:application", "--bind", "0.0.0.0:8000"]
