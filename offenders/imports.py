@@ -700,7 +700,7 @@ class _Importer:
         # (audit_event once, not a membership lookup per event).
         template = audit_event(action=Action.ALTER, actor=by, actor_username=operator)
         self._event_base = {
-            "actor": template.actor,
+            "actor_id": template.actor_id,
             "actor_username": template.actor_username,
             "agency_id": template.agency_id,
             "ip_address": template.ip_address,
@@ -1073,13 +1073,13 @@ class _Importer:
                 for change in files.values()
             )
             events.append(
-                AuditEvent(
+                {
                     **self._event_base,
-                    action=Action.COLLECT if only_added else Action.ALTER,
-                    object_id=str(person_id),
-                    person_id=person_id,
-                    details={"import": self.import_id, "files": files},
-                )
+                    "action": str(Action.COLLECT if only_added else Action.ALTER),
+                    "object_id": str(person_id),
+                    "person_id": person_id,
+                    "details": {"import": self.import_id, "files": files},
+                }
             )
         audit_record_copy(events)
         self.people_audited = len(events)
