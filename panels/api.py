@@ -20,7 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from offenders.api.base import BAD_REQUEST, STALE_VERSION, ApiViewSet, api_router
-from offenders.selectors import person_visible_to
 from rrcase.audit.models import Action
 from rrcase.audit.services import audit_record
 from rrcase.core.text import NOTE, too_long
