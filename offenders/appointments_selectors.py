@@ -217,9 +217,10 @@ def calendar_feed_user(token: str) -> User | None:
 
 def calendar_feed_rows(user: User) -> list[dict[str, Any]]:
     """What the feed carries for each of the user's appointments from a month
-    ago to three months ahead: times, place, kind and case reference. Never a
-    name or notes (SECURITY.md "What leaves the service"): the query reads
-    only these columns."""
+    ago to three months ahead: times, place and kind, and the person's id for
+    the disclosure audit (not put in the feed). Never a name, reference or
+    notes (SECURITY.md "What leaves the service"): the query reads only these
+    columns."""
     now = timezone.now()
     rows = (
         appointment_list_for(user)
@@ -239,7 +240,6 @@ def calendar_feed_rows(user: User) -> list[dict[str, Any]]:
             "status",
             "updated_at",
             "person_id",
-            "person__reference",
         )
     )
     return [dict(row) for row in rows]

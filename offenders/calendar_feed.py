@@ -2,9 +2,10 @@
 icalendar package (docs/decisions.md).
 
 It leaves the service for the user's own calendar provider, so each event
-carries only what the rows from appointments_selectors.calendar_feed_rows
-hold: the kind of appointment, the case reference, the times and the place,
-and a link back that needs signing in. Never a name or notes.
+carries only what SECURITY.md ("What leaves the service") allows: the kind of
+appointment ("Home visit"), the times, the place and a link back that needs
+signing in. Never a name, a case reference or notes: the link says whose
+appointment it is, to someone signed in.
 """
 
 from __future__ import annotations
@@ -39,8 +40,7 @@ def calendar_for(rows: Iterable[dict[str, Any]], *, base_url: str) -> bytes:
         event.add("last-modified", row["updated_at"])
         event.add("dtstart", row["starts_at"])
         event.add("dtend", row["ends_at"])
-        kind = KIND_LABELS.get(row["kind"], "Appointment")
-        event.add("summary", f"{kind}: {row['person__reference']}")
+        event.add("summary", KIND_LABELS.get(row["kind"], "Appointment"))
         event.add("location", row["place"])
         event.add("url", root + reverse("diary:appointment", args=[row["pk"]]))
         event.add("description", "Details in rrcase (sign in to open).")

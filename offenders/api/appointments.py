@@ -40,8 +40,11 @@ from offenders.services import StaleEdit
 from rrcase.access.models import Agency
 from rrcase.access.selectors import agency_of, visible_sensitivities
 
+from .base import BAD_REQUEST, STALE_VERSION, OutputModelSerializer
 from .filters import _PersonRecordFilter
 from .views import _PersonRecordBase
+
+MAX_ID = 2**63 - 1  # PostgreSQL bigint
 
 
 class AppointmentFilter(_PersonRecordFilter):
@@ -62,12 +65,15 @@ class AppointmentFilter(_PersonRecordFilter):
         return queryset.filter(officer_id=self.request.user.pk)
 
 
-class AppointmentOutputSerializer(serializers.ModelSerializer):
+# An appointment not yet done has outcome "" (as drug_test_result on other
+# contacts): OutputModelSerializer declares the blank in the schema's enum.
+class AppointmentOutputSerializer(OutputModelSerializer):
     agency: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
+    # null unless a joint home visit.
     joint_agency: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
     officer: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True
@@ -120,7 +126,9 @@ class _SlotInput(serializers.Serializer):
 
 
 class BookInput(_SlotInput):
-    person = serializers.IntegerField(help_text="Person id")
+    # Bounded like a path id (base.DatabaseIdConverter): a number past bigint
+    # is a 400 here, not a PostgreSQL error that aborts the request's transaction.
+    person = serializers.IntegerField(help_text="Person id", min_value=1, max_value=MAX_ID)
     kind = serializers.ChoiceField(choices=APPOINTMENT_KIND_CHOICES)
     place = serializers.CharField(max_length=200)
     officer = serializers.CharField(
@@ -207,7 +215,7 @@ class AppointmentViewSet(_PersonRecordBase):
         data.is_valid(raise_exception=True)
         return dict(data.validated_data)
 
-    @extend_schema(request=BookInput, responses={201: BookedSerializer})
+    @extend_schema(request=BookInput, responses={201: BookedSerializer, 400: BAD_REQUEST})
     def create(self, request: Request) -> Response:
         """Book an appointment for a person, with an officer of your agency."""
         values = self._input(BookInput)
@@ -246,7 +254,10 @@ class AppointmentViewSet(_PersonRecordBase):
             raise _refused(error) from None
         return Response(BookedSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=RescheduleInput, responses={201: BookedSerializer})
+    @extend_schema(
+        request=RescheduleInput,
+        responses={201: BookedSerializer, 400: BAD_REQUEST, 409: STALE_VERSION},
+    )
     @action(detail=True, methods=["post"])
     def reschedule(self, request: Request, pk: int) -> Response:
         """Move a booked appointment: the old one ends as rescheduled and the
@@ -263,7 +274,10 @@ class AppointmentViewSet(_PersonRecordBase):
             raise _refused(error) from None
         return Response(BookedSerializer(moved).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CancelInput, responses={200: AppointmentOutputSerializer})
+    @extend_schema(
+        request=CancelInput,
+        responses={200: AppointmentOutputSerializer, 400: BAD_REQUEST, 409: STALE_VERSION},
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: int) -> Response:
         appointment = self._for_change(pk)
@@ -278,7 +292,10 @@ class AppointmentViewSet(_PersonRecordBase):
             raise _refused(error) from None
         return Response(AppointmentOutputSerializer(cancelled).data)
 
-    @extend_schema(request=OutcomeInput, responses={200: OutcomeOutputSerializer})
+    @extend_schema(
+        request=OutcomeInput,
+        responses={200: OutcomeOutputSerializer, 400: BAD_REQUEST, 409: STALE_VERSION},
+    )
     @action(detail=True, methods=["post"])
     def outcome(self, request: Request, pk: int) -> Response:
         """Record what happened: the appointment becomes a contact."""

@@ -28,9 +28,9 @@ def clock():
         yield traveller
 
 
-def body(person, **changes):
+def body(who, **changes):
     return {
-        "person": person.pk,
+        "person": who.pk,
         "kind": "home_visit",
         "starts_at": "2026-12-08T10:00:00Z",
         "ends_at": "2026-12-08T11:00:00Z",
@@ -112,6 +112,10 @@ def test_book_list_reschedule_and_log_the_outcome(sign_in, person, clock):
         ({"officer": "police"}, "officer"),
         ({"kind": "joint_home_visit"}, "joint_agency"),
         ({"place": ""}, "place"),
+        # Past PostgreSQL's bigint: was a 500 that aborted the transaction.
+        ({"person": -13893449091051945984}, "person"),
+        ({"person": 2**63}, "person"),
+        ({"person": 0}, "person"),
     ],
 )
 def test_bad_bookings_are_a_400_naming_the_field_and_save_nothing(sign_in, person, changes, field):
@@ -138,14 +142,33 @@ def test_outsider_404_read_only_403_and_lists_are_scoped(sign_in, shared_with_ho
     assert Appointment.objects.get().status == AppointmentStatus.BOOKED
 
 
-def test_stale_version_is_a_409(sign_in, person):
+@pytest.mark.parametrize("version", [2, -918273645, 2**40])
+def test_stale_version_is_a_409(sign_in, person, version):
     appointment = booked(person)
     response = sign_in("probation").post(
         f"{URL}{appointment.pk}/cancel/",
-        {"version": appointment.version + 1, "reason": "Order revoked"},
+        {"version": version, "reason": "Order revoked"},
         content_type="application/json",
     )
     assert response.status_code == 409
+    assert "changed" in response.json()["detail"]
+    assert Appointment.objects.get().status == AppointmentStatus.BOOKED
+
+
+def test_unknown_and_out_of_range_ids_are_404(sign_in, person):
+    client = sign_in("probation")
+    for path in ("1024/", "99999999999999999999/", "-1/", "abc/", "1.json"):
+        assert client.get(URL + path).status_code == 404, path
+        assert client.post(URL + path + "cancel/", {"version": 1, "reason": "x"}).status_code == 404
+
+
+def test_not_yet_done_reads_outcome_blank_and_joint_agency_null(sign_in, person):
+    """What the schema declares: outcome "" (in its enum) until recorded,
+    joint_agency null unless a joint visit."""
+    appointment = booked(person)
+    data = sign_in("probation").get(f"{URL}{appointment.pk}/").json()
+    assert data["outcome"] == ""
+    assert data["joint_agency"] is None
 
 
 @pytest.mark.parametrize("rows", [1, 20])

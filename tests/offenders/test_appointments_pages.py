@@ -293,8 +293,11 @@ def test_diary_query_count_does_not_grow_with_appointments(
         client.get(reverse("diary:outcomes"))
 
 
-def test_calendar_feed_shows_times_place_and_reference_never_names(sign_in, person, client):
-    appointment = booked(person)
+def test_calendar_feed_shows_kind_times_place_and_link_never_names_or_references(
+    sign_in, person, client
+):
+    """SECURITY.md "What leaves the service": times, places and a link only."""
+    appointment = booked(person, kind=ContactKind.HOME_VISIT)
     signed_in = sign_in("probation")
     page = signed_in.post(reverse("diary:calendar-feed"), {"action": "create"}).content.decode()
     assert "Copy it now: it is shown only once" in page
@@ -306,11 +309,13 @@ def test_calendar_feed_shows_times_place_and_reference_never_names(sign_in, pers
     body = response.content.decode()
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
-    assert "N900001" in body
+    assert "SUMMARY:Home visit\r\n" in body
     assert "Northbridge Probation Office" in body
     assert "DTSTART:20261208T100000Z" in body
-    for private in ("Jordan", "Whitfield", "Rowan", "Ashdown", appointment.notes or "Bring"):
-        assert private not in body
+    assert f"/appointments/{appointment.pk}/" in body  # the link back, sign-in needed
+    private = ("N900001", "12/345678A", "Jordan", "Whitfield", "Rowan", "Ashdown")
+    for value in (*private, appointment.notes or "Bring"):
+        assert value not in body
     disclosed = AuditEvent.objects.filter(action="disclose", recipient="calendar feed").get()
     assert disclosed.details["people"] == [person.pk]
     assert client.get(reverse("diary:calendar-feed-ics", args=["not-a-token"])).status_code == 404
