@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from rrcase.access.models import Agency
 from rrcase.core.forms import GovUKDateField
+from rrcase.core.text import too_long
 
 from .forms import DATE_HINT, _SharedRecordForm, _time
 from .models import (
@@ -94,6 +95,7 @@ class AppointmentForm(_SharedRecordForm, _SlotForm):
         label="Notes (optional)",
         required=False,
         max_length=NOTES_MAX,
+        error_messages={"max_length": too_long("Notes", NOTES_MAX)},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     sensitivity = forms.ChoiceField(label="Who may see this", choices=Sensitivity.choices)
@@ -144,7 +146,10 @@ class RescheduleForm(_SlotForm):
         label="Why it is being moved",
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter why the appointment is being moved"},
+        error_messages={
+            "required": "Enter why the appointment is being moved",
+            "max_length": too_long("The reason", REASON_MAX),
+        },
         help_text="This stays in the appointment's history",
     )
     clash_confirmed = forms.CharField(required=False, max_length=120, widget=forms.HiddenInput)
@@ -156,7 +161,10 @@ class CancelForm(forms.Form):
         label="Why it is cancelled",
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter why the appointment is cancelled"},
+        error_messages={
+            "required": "Enter why the appointment is cancelled",
+            "max_length": too_long("The reason", REASON_MAX),
+        },
     )
 
 
@@ -179,6 +187,7 @@ class OutcomeForm(forms.Form):
     reason = forms.CharField(
         label="Reason for the absence (acceptable absences)",
         max_length=REASON_MAX,
+        error_messages={"max_length": too_long("The reason", REASON_MAX)},
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -194,6 +203,7 @@ class OutcomeForm(forms.Form):
         label="Notes (optional)",
         required=False,
         max_length=NOTES_MAX,
+        error_messages={"max_length": too_long("Notes", NOTES_MAX)},
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 

@@ -51,6 +51,7 @@ KIND_OF_PARAMETER = {
     "referral_id": "referral",
     "service_id": "service",
     "user_id": "user",
+    "appointment_id": "appointment",
 }
 # Parameters whose meaning depends on the URL (`pk`, `run_id`): by URL name.
 KIND_BY_URL = {
@@ -84,6 +85,10 @@ KIND_BY_URL = {
     "api:disposal-detail": "disposal",
     "api:offence-detail": "offence",
     "api:contact-detail": "contact",
+    "api:appointment-detail": "appointment",
+    "api:appointment-cancel": "appointment",
+    "api:appointment-outcome": "appointment",
+    "api:appointment-reschedule": "appointment",
     "api:assessment-detail": "assessment",
     "api:enforcement-detail": "enforcement",
     "reporting:detail": "report_run",
@@ -99,6 +104,9 @@ VALUES_OF_PARAMETER = {
     "action": ["accept", "withdraw"],  # a referral's step: one per side
     "file_format": ["csv"],
     "format": ["json"],  # DRF's format suffix
+    # A calendar feed's secret: an unknown one is a 404 (the feed itself, which
+    # names no one, is tested in tests/offenders/test_appointments_pages.py).
+    "token": ["0" * 43],
 }
 # Kinds that belong to one person: the URL's person must be consulted.
 PERSON_KINDS = {
@@ -114,6 +122,7 @@ PERSON_KINDS = {
     "contact",
     "assessment",
     "enforcement",
+    "appointment",
 }
 # Each role that may open people's records, from a leading, a partner and a
 # receiving agency; and the system admin, who must see nobody (item 4). Analysts
@@ -163,6 +172,7 @@ def fill(route: str, values: dict[str, str]) -> str:
 def demo_objects() -> dict[str, tuple[int, int | None]]:
     """kind -> (id, the person it belongs to), one of each, from the demo borough."""
     from offenders.models import (
+        Appointment,
         CohortMembership,
         Contact,
         Disposal,
@@ -205,6 +215,12 @@ def demo_objects() -> dict[str, tuple[int, int | None]]:
         "update_request": first(UpdateRequest.objects.filter(responded_at__isnull=True), None),
         "offence": first(Offence.objects.all()),
         "contact": first(Contact.objects.filter(sensitivity="standard")),
+        # Booked and past its start: its outcome, reschedule and cancel pages all open.
+        "appointment": first(
+            Appointment.objects.filter(sensitivity="standard", status="booked").order_by(
+                "starts_at"
+            )
+        ),
         "assessment": first(RiskAssessment.objects.all()),
         "enforcement": first(Enforcement.objects.filter(sensitivity="standard")),
         "meeting": first(PanelMeeting.objects.filter(items__isnull=False).distinct(), None),
